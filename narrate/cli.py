@@ -1,0 +1,142 @@
+"""Command line: `narrate render`, `narrate script`, `narrate voices`.
+
+Errors the user can fix print one line on stderr and exit 2; NARRATE_DEBUG=1 shows tracebacks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+from typing import NoReturn
+
+from pydantic import ValidationError
+
+from narrate import __version__
+from narrate.errors import NarrateError, one_line
+from narrate.models import Settings, parse_size
+
+EXAMPLES = """examples:
+  narrate render my-article.md
+  narrate render my-article.md --out somewhere/ --voice en-us --rate 170
+  narrate script my-article.md > script.json
+  narrate render script.json
+  narrate voices
+"""
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise NarrateError(f"{message} (see `{self.prog} --help`)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(
+        prog="narrate",
+        description="Turn a written article into a narrated explainer video, offline.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"narrate {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+
+    render = commands.add_parser("render", help="render an article or script.json into an MP4")
+    render.add_argument("source", type=Path, help="article (.txt, .md) or script.json")
+    render.add_argument("--out", type=Path, default=Path("renders"), help="output folder (default: renders)")
+    render.add_argument("--voice", default="en-us", help="TTS voice, see `narrate voices` (default: en-us)")
+    render.add_argument("--rate", type=int, default=175, help="speaking rate in words per minute (default: 175)")
+    render.add_argument("--size", default="1920x1080", help="video size WIDTHxHEIGHT (default: 1920x1080)")
+    render.add_argument("--fps", type=int, default=30, help="frames per second (default: 30)")
+    render.add_argument("--theme", default="default", help="card theme (default: default)")
+    render.add_argument("--pause", type=float, default=0.8, help="seconds of silence after each scene (default: 0.8)")
+    render.add_argument("--quiet", "-q", action="store_true", help="no progress display")
+
+    script = commands.add_parser("script", help="print the scene plan as JSON (no audio, no video)")
+    script.add_argument("source", type=Path, help="article (.txt, .md)")
+
+    commands.add_parser("voices", help="list the voices the TTS engine offers")
+    return parser
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    try:
+        width, height = parse_size(args.size)
+        return Settings(
+            width=width,
+            height=height,
+            fps=args.fps,
+            voice=args.voice,
+            rate=args.rate,
+            theme=args.theme,
+            out_dir=args.out,
+            scene_pause=args.pause,
+        )
+    except ValidationError as exc:
+        raise NarrateError(f"invalid settings: {one_line(exc)}") from exc
+    except ValueError as exc:
+        raise NarrateError(str(exc)) from exc
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from narrate.progress import Progress
+    from narrate.render import render
+
+    settings = settings_from(args)
+    started = time.monotonic()
+    result = render(args.source, settings, progress=Progress(enabled=False if args.quiet else None))
+    elapsed = time.monotonic() - started
+    duration = result.script.duration or 0.0
+    print(
+        f"{result.video}  ({len(result.script.scenes)} scenes, "
+        f"{int(duration // 60)}:{duration % 60:04.1f} of video, rendered in {elapsed:.1f} s)"
+    )
+    return 0
+
+
+def cmd_script(args: argparse.Namespace) -> int:
+    from narrate.render import load_script
+
+    script = load_script(args.source)
+    sys.stdout.write(script.model_dump_json(indent=2, exclude_none=True) + "\n")
+    return 0
+
+
+def cmd_voices(args: argparse.Namespace) -> int:
+    from narrate.engines import get_engine
+
+    for voice in sorted(get_engine().voices(), key=lambda v: v.id):
+        short = voice.id.rsplit("/", 1)[-1]
+        print(f"{short:<22} {voice.name:<40} {voice.id}")
+    return 0
+
+
+COMMANDS = {"render": cmd_render, "script": cmd_script, "voices": cmd_voices}
+
+
+def main(argv: list[str] | None = None) -> int:
+    debug = bool(os.environ.get("NARRATE_DEBUG"))
+    try:
+        args = build_parser().parse_args(argv)
+        if not args.command:
+            build_parser().print_help()
+            return 2
+        return COMMANDS[args.command](args)
+    except NarrateError as exc:
+        if debug:
+            raise
+        print(f"narrate: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("narrate: interrupted; nothing was written", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug, not bad input: still one line unless debugging
+        if debug:
+            raise
+        print(
+            f"narrate: internal error: {type(exc).__name__}: {one_line(exc)} "
+            "(set NARRATE_DEBUG=1 for a traceback and report it)",
+            file=sys.stderr,
+        )
+        return 1

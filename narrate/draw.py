@@ -1,0 +1,186 @@
+"""Stage 4: draw one title card (PNG) per scene with Pillow.
+
+Opening card: a "VIDEO" label, the title, an accent rule and the byline.
+Scene card: the article title small, the scene's place ("3 / 8"), the heading, a progress track.
+Everything is drawn inside the theme's safe margins; text wraps and shrinks to fit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PIL import Image, ImageDraw
+
+from narrate.layout import clip, fit, font
+from narrate.models import Script, Settings
+from narrate.theme import Theme, load_theme
+
+Box = tuple[int, int, int, int]
+
+
+@dataclass
+class Card:
+    image: Image.Image
+    safe: Box
+    boxes: dict[str, Box] = field(default_factory=dict)  # what was drawn where, for checks
+
+
+def draw_cards(
+    script: Script,
+    settings: Settings,
+    folder: Path,
+    progress: Callable[[int], None] | None = None,
+) -> list[Path]:
+    theme = load_theme(settings.theme)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for number in range(1, len(script.scenes) + 1):
+        path = folder / f"{number:02d}.png"
+        draw_card(script, number, theme, settings.width, settings.height).image.save(path)
+        paths.append(path)
+        if progress:
+            progress(number)
+    return paths
+
+
+def draw_card(script: Script, number: int, theme: Theme, width: int, height: int) -> Card:
+    """Card for scene `number` (1-based) of `script`."""
+    card = blank_card(theme, width, height)
+    if script.scenes[number - 1].kind == "opening":
+        draw_opening(card, script, theme)
+    else:
+        draw_scene(card, script, number, theme)
+    return card
+
+
+def blank_card(theme: Theme, width: int, height: int) -> Card:
+    top = Image.new("RGB", (width, height), theme.background)
+    bottom = Image.new("RGB", (width, height), theme.background_bottom)
+    mask = Image.linear_gradient("L").resize((width, height))
+    image = Image.composite(bottom, top, mask)
+    margin_x, margin_y = round(width * theme.margin_x), round(height * theme.margin_y)
+    return Card(image=image, safe=(margin_x, margin_y, width - margin_x, height - margin_y))
+
+
+def scale(card: Card, pixels: float) -> int:
+    """Theme sizes are for a 1080-pixel card; scale by the card's shorter side."""
+    return max(1, round(pixels * min(card.image.size) / 1080))
+
+
+def draw_opening(card: Card, script: Script, theme: Theme) -> None:
+    draw = ImageDraw.Draw(card.image)
+    left, top, right, bottom = card.safe
+    label_bottom = draw_video_label(card, draw, theme)
+    if script.date:
+        meta = font(theme.font_path(False), scale(card, theme.meta_size))
+        x = card.boxes["label"][2] + scale(card, 28)
+        date = clip(script.date, meta, right - x)
+        y = (card.boxes["label"][1] + card.boxes["label"][3]) // 2
+        card.boxes["date"] = text_at(draw, (x, y), date, meta, theme.muted, anchor="lm")
+
+    byline_size = scale(card, theme.byline_size)
+    byline_height = round(byline_size * 1.4) + scale(card, 40) if script.byline else 0
+    gap = scale(card, 48)
+    area_top, area_bottom = label_bottom + gap, bottom - byline_height
+    title = fit(
+        script.title,
+        theme.font_path(True),
+        right - left,
+        area_bottom - area_top,
+        scale(card, theme.title_size),
+        scale(card, theme.title_min_size),
+        theme.line_spacing,
+    )
+    block = title.height + byline_height
+    y = area_top + max(0, (bottom - area_top - block) // 2)
+    card.boxes["title"] = draw_lines(draw, (left, y), title.lines, title.font, title.line_height, theme.text)
+    if script.byline:
+        y = card.boxes["title"][3] + scale(card, 28)
+        rule = (left, y, left + scale(card, 120), y + scale(card, 8))
+        draw.rectangle(rule, fill=theme.accent)
+        card.boxes["rule"] = rule
+        face = font(theme.font_path(False), byline_size)
+        byline = clip(f"By {script.byline}", face, right - left)
+        card.boxes["byline"] = text_at(draw, (left, rule[3] + scale(card, 24)), byline, face, theme.muted)
+
+
+def draw_video_label(card: Card, draw: ImageDraw.ImageDraw, theme: Theme) -> int:
+    """A red pill with a play triangle and VIDEO, top left. Returns its bottom edge."""
+    left, top, _, _ = card.safe
+    face = font(theme.font_path(True), scale(card, theme.label_size))
+    pad_x, pad_y = scale(card, 22), scale(card, 12)
+    text_height = face.getbbox("VIDEO")[3] - face.getbbox("VIDEO")[1]
+    triangle = text_height
+    text_width = round(face.getlength("VIDEO"))
+    box = (left, top, left + pad_x * 2 + triangle + pad_x // 2 + text_width, top + text_height + pad_y * 2)
+    draw.rounded_rectangle(box, radius=(box[3] - box[1]) // 2, fill=theme.accent)
+    tx, ty = left + pad_x, top + pad_y
+    draw.polygon([(tx, ty), (tx, ty + triangle), (tx + triangle * 0.87, ty + triangle / 2)], fill=theme.accent_text)
+    draw.text((tx + triangle + pad_x // 2, (box[1] + box[3]) / 2), "VIDEO", font=face, fill=theme.accent_text, anchor="lm")
+    card.boxes["label"] = box
+    return box[3]
+
+
+def draw_scene(card: Card, script: Script, number: int, theme: Theme) -> None:
+    draw = ImageDraw.Draw(card.image)
+    left, top, right, bottom = card.safe
+    scene = script.scenes[number - 1]
+    total = len(script.scenes)
+
+    meta = font(theme.font_path(False), scale(card, theme.meta_size))
+    counter_face = font(theme.font_path(True), scale(card, theme.meta_size))
+    counter = f"{number} / {total}"
+    card.boxes["counter"] = text_at(draw, (right, top), counter, counter_face, theme.accent, anchor="ra")
+    title_width = right - left - round(counter_face.getlength(counter)) - scale(card, 40)
+    small_title = clip(script.title, meta, title_width)
+    card.boxes["article_title"] = text_at(draw, (left, top), small_title, meta, theme.muted)
+
+    track_height = scale(card, 8)
+    track = (left, bottom - track_height, right, bottom)
+    draw.rectangle(track, fill=theme.track)
+    filled = left + round((right - left) * number / total)
+    draw.rectangle((left, track[1], filled, bottom), fill=theme.accent)
+    card.boxes["track"] = track
+
+    gap = scale(card, 56)
+    rule_height = scale(card, 8)
+    area_top = max(card.boxes["counter"][3], card.boxes["article_title"][3]) + gap
+    area_bottom = track[1] - gap
+    heading = fit(
+        scene.heading,
+        theme.font_path(True),
+        right - left,
+        area_bottom - area_top - rule_height - scale(card, 36),
+        scale(card, theme.heading_size),
+        scale(card, theme.heading_min_size),
+        theme.line_spacing,
+    )
+    block = rule_height + scale(card, 36) + heading.height
+    y = area_top + max(0, (area_bottom - area_top - block) // 2)
+    rule = (left, y, left + scale(card, 120), y + rule_height)
+    draw.rectangle(rule, fill=theme.accent)
+    card.boxes["rule"] = rule
+    y = rule[3] + scale(card, 36)
+    card.boxes["heading"] = draw_lines(draw, (left, y), heading.lines, heading.font, heading.line_height, theme.text)
+
+
+def text_at(draw: ImageDraw.ImageDraw, xy: tuple[float, float], text: str, face, fill: str, anchor: str = "la") -> Box:
+    draw.text(xy, text, font=face, fill=fill, anchor=anchor)
+    return tuple(round(v) for v in draw.textbbox(xy, text, font=face, anchor=anchor))  # type: ignore[return-value]
+
+
+def draw_lines(draw: ImageDraw.ImageDraw, xy: tuple[int, int], lines: list[str], face, line_height: int, fill: str) -> Box:
+    """Draw lines top-down from xy; return the union of their ink boxes."""
+    x, y = xy
+    boxes = []
+    for line in lines:
+        boxes.append(text_at(draw, (x, y), line, face, fill))
+        y += line_height
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )

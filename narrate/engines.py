@@ -1,0 +1,97 @@
+"""TTS engines. The built-in one is pyttsx3 on espeak-ng from the espeakng-loader wheel."""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import io
+import os
+import threading
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from narrate.errors import NarrateError
+from narrate.models import Voice
+from narrate.speak import TTSEngine
+
+UTTERANCE_TIMEOUT = 60.0  # seconds; espeak-ng runs ~300x faster than real time here
+
+
+def load_espeak() -> str:
+    """Make libespeak-ng and its voice data findable by pyttsx3; return where it came from.
+
+    The espeakng-loader wheel ships both. pyttsx3 opens the library by its soname, so loading
+    it globally first makes that lookup succeed without any system package.
+    """
+    try:
+        import espeakng_loader
+    except ImportError:
+        return "system"
+    library = Path(espeakng_loader.get_library_path())
+    soname = library.with_name("libespeak-ng.so.1")
+    ctypes.CDLL(str(soname if soname.exists() else library), mode=ctypes.RTLD_GLOBAL)
+    os.environ.setdefault("ESPEAK_DATA_PATH", espeakng_loader.get_data_path())
+    return f"espeakng-loader {metadata.version('espeakng-loader')}"
+
+
+class Pyttsx3Engine:
+    """pyttsx3's espeak driver, made reliable.
+
+    pyttsx3 2.99 on Linux: runAndWait() can return before the WAV is written, and back-to-back
+    save_to_file calls can then write under the wrong name. So each call waits for its own
+    finished-utterance callback (with a timeout); the caller verifies the WAV. pyttsx3 prints
+    "Audio saved to ..." on stdout, which is swallowed here.
+    """
+
+    name = "pyttsx3-espeak"
+    _engine: Any = None
+    _source = ""
+    _lock = threading.Lock()
+
+    def __init__(self) -> None:
+        with Pyttsx3Engine._lock:
+            if Pyttsx3Engine._engine is None:  # espeak initialises once per process
+                Pyttsx3Engine._source = load_espeak()
+                try:
+                    import pyttsx3
+
+                    Pyttsx3Engine._engine = pyttsx3.init("espeak")
+                except (ImportError, OSError, RuntimeError) as exc:
+                    raise NarrateError(
+                        f"cannot start the espeak-ng speech engine ({exc}); "
+                        "reinstall with `make render` or `pip install espeakng-loader`"
+                    ) from exc
+        self.version = f"pyttsx3 {metadata.version('pyttsx3')}, {Pyttsx3Engine._source}"
+        self._finished = threading.Event()
+        Pyttsx3Engine._engine.connect("finished-utterance", self._on_finished)
+
+    def _on_finished(self, name: str | None = None, completed: bool = True) -> None:
+        self._finished.set()
+
+    def voices(self) -> list[Voice]:
+        found = []
+        for voice in Pyttsx3Engine._engine.getProperty("voices"):
+            languages = [str(lang) for lang in (voice.languages or [])]
+            found.append(Voice(id=str(voice.id), name=str(voice.name), languages=languages))
+        return found
+
+    def synthesize(self, text: str, path: Path, voice: str, rate: int) -> Path:
+        engine = Pyttsx3Engine._engine
+        with Pyttsx3Engine._lock, contextlib.redirect_stdout(io.StringIO()):
+            self._finished.clear()
+            engine.setProperty("voice", voice)
+            engine.setProperty("rate", rate)
+            engine.save_to_file(text, str(path))
+            engine.runAndWait()
+            self._finished.wait(UTTERANCE_TIMEOUT)
+        return path
+
+
+ENGINES: dict[str, type[TTSEngine]] = {"pyttsx3": Pyttsx3Engine}
+
+
+def get_engine(name: str = "pyttsx3") -> TTSEngine:
+    if name not in ENGINES:
+        raise NarrateError(f"unknown TTS engine {name!r}; choose one of: {', '.join(ENGINES)}")
+    return ENGINES[name]()

@@ -1,0 +1,92 @@
+"""The ffmpeg binary from imageio-ffmpeg: running it, and reading media back (no ffprobe needed)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from functools import cache
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from narrate.errors import NarrateError
+
+HINTS = {
+    "No space left on device": "free some disk space and render again",
+    "Permission denied": "check that the output folder is writable",
+    "Invalid data found": "the file is damaged or not a media file",
+}
+
+
+@cache
+def ffmpeg_exe() -> str:
+    import imageio_ffmpeg
+
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+def run_ffmpeg(args: list[str], doing: str, file: Path) -> str:
+    """Run ffmpeg; on failure raise one line naming the file, the last error and a hint."""
+    command = [ffmpeg_exe(), "-hide_banner", "-nostdin", *args]
+    result = subprocess.run(command, capture_output=True, text=True, errors="replace")
+    if result.returncode != 0:
+        lines = [line for line in result.stderr.strip().splitlines() if line.strip()]
+        last = lines[-1].strip() if lines else f"exit code {result.returncode}"
+        hint = next((h for key, h in HINTS.items() if key in result.stderr), "")
+        raise NarrateError(f"ffmpeg failed {doing} {file}: {last}" + (f" ({hint})" if hint else ""))
+    return result.stderr
+
+
+class MediaInfo(BaseModel):
+    """What `ffmpeg -i` says about a file, plus an exact frame count."""
+
+    duration: float
+    video_codec: str | None = None
+    pix_fmt: str | None = None
+    width: int | None = None
+    height: int | None = None
+    fps: float | None = None
+    frames: int | None = None
+    audio_codec: str | None = None
+    sample_rate: int | None = None
+    channels: str | None = None
+    chapters: int = 0
+
+
+def probe(path: Path) -> MediaInfo:
+    """Streams, codecs, size and duration from `ffmpeg -i`; frame count from a stream copy."""
+    if not path.is_file():
+        raise NarrateError(f"{path}: no such media file")
+    text = subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path)],
+        capture_output=True,
+        text=True,
+        errors="replace",
+    ).stderr
+    duration = re.search(r"Duration: (\d+):(\d+):(\d+(?:\.\d+)?)", text)
+    if not duration:
+        raise NarrateError(f"{path}: ffmpeg cannot read it as media")
+    hours, minutes, seconds = duration.groups()
+    info = MediaInfo(duration=int(hours) * 3600 + int(minutes) * 60 + float(seconds))
+    info.chapters = len(re.findall(r"^\s+Chapter #", text, re.MULTILINE))
+    if video := re.search(r"Stream #\S+.*?: Video: (\w+)[^,]*, (\w+)[^,]*?(?:\([^)]*\))?, (\d+)x(\d+)", text):
+        info.video_codec, info.pix_fmt = video.group(1), video.group(2)
+        info.width, info.height = int(video.group(3)), int(video.group(4))
+        if fps := re.search(r"Stream #\S+.*?: Video: .*?, ([\d.]+) fps", text):
+            info.fps = float(fps.group(1))
+        counted = run_ffmpeg(["-i", str(path), "-map", "0:v:0", "-c", "copy", "-f", "null", "-"], "counting frames of", path)
+        if frames := re.findall(r"frame=\s*(\d+)", counted):
+            info.frames = int(frames[-1])
+    if audio := re.search(r"Stream #\S+.*?: Audio: (\w+)[^,]*, (\d+) Hz, ([^,]+)", text):
+        info.audio_codec, info.sample_rate, info.channels = audio.group(1), int(audio.group(2)), audio.group(3).strip()
+    return info
+
+
+def keyframe_times(path: Path) -> list[float]:
+    """Presentation times (seconds) of the video's keyframes, decoding only the keyframes."""
+    text = run_ffmpeg(
+        ["-skip_frame", "nokey", "-i", str(path), "-map", "0:v:0", "-vf", "showinfo", "-f", "null", "-"],
+        "reading keyframes of",
+        path,
+    )
+    return [float(t) for t in re.findall(r"pts_time:\s*([\d.]+)", text)]

@@ -1,0 +1,157 @@
+"""Typed hand-offs between the pipeline stages.
+
+read -> Article -> plan -> Script -> speak -> [Speech] -> draw -> cards -> assemble -> video.
+The Script is the one serialisable object between planning and rendering: `narrate script`
+writes it, `narrate render script.json` reads it back, and a finished render stores it with the
+measured timing filled in.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+SCRIPT_FORMAT = "narrate.script"
+SCRIPT_VERSION = 1
+
+
+class Section(BaseModel):
+    """A heading of the article and the paragraphs under it."""
+
+    heading: str
+    paragraphs: list[str] = Field(default_factory=list)
+
+
+class Article(BaseModel):
+    """What the reader found in the input file, before any planning."""
+
+    title: str
+    byline: str | None = None
+    date: str | None = None
+    lede: list[str] = Field(default_factory=list)
+    sections: list[Section] = Field(default_factory=list)
+    source: str | None = None
+    format: Literal["text", "markdown"] = "text"
+
+
+class Scene(BaseModel):
+    """One card with its narration. Timing fields are filled in by a render."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["opening", "section"] = "section"
+    heading: str = Field(min_length=1)
+    narration: str = Field(min_length=1)
+    # Measured by a render (seconds from the start of the video), absent in a plan.
+    start: float | None = None
+    end: float | None = None
+    speech_start: float | None = None
+    speech_end: float | None = None
+    audio: str | None = None
+    card: str | None = None
+
+    @field_validator("heading", "narration")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be blank")
+        return value.strip()
+
+
+class Script(BaseModel):
+    """The scene plan: editable by hand, rendered as is."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    format: Literal["narrate.script"] = SCRIPT_FORMAT
+    version: Literal[1] = SCRIPT_VERSION
+    title: str = Field(min_length=1)
+    byline: str | None = None
+    date: str | None = None
+    slug: str = ""
+    scenes: list[Scene] = Field(min_length=1)
+    # Filled in by a render.
+    duration: float | None = None
+    video: str | None = None
+    voice: str | None = None
+    rate: int | None = None
+    size: str | None = None
+    fps: int | None = None
+
+    @model_validator(mode="after")
+    def _default_slug(self) -> Script:
+        self.slug = slugify(self.slug or self.title)
+        return self
+
+
+class Speech(BaseModel):
+    """A synthesized, verified WAV file and its measured length."""
+
+    path: Path
+    duration: float = Field(gt=0)
+    sample_rate: int = Field(gt=0)
+
+
+class Voice(BaseModel):
+    """A voice the TTS engine offers."""
+
+    id: str
+    name: str
+    languages: list[str] = Field(default_factory=list)
+
+
+class Settings(BaseModel):
+    """How to render. Checked before any slow work."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    width: int = Field(1920, ge=320, le=3840)
+    height: int = Field(1080, ge=180, le=3840)
+    fps: int = Field(30, ge=1, le=60)
+    voice: str = Field("en-us", min_length=1)
+    rate: int = Field(175, ge=80, le=450, description="words per minute")
+    theme: str = "default"
+    out_dir: Path = Path("renders")
+    scene_pause: float = Field(0.8, ge=0.0, le=5.0, description="seconds of silence after a scene")
+    lead_in: float = Field(0.3, ge=0.0, le=5.0, description="seconds before a scene's speech")
+
+    @field_validator("width", "height")
+    @classmethod
+    def _even(cls, value: int) -> int:
+        if value % 2:
+            raise ValueError("must be an even number of pixels (H.264 with yuv420p needs it)")
+        return value
+
+    @field_validator("theme")
+    @classmethod
+    def _theme_name(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", value):
+            raise ValueError("must be a theme name such as 'default'")
+        return value
+
+    @property
+    def size(self) -> str:
+        return f"{self.width}x{self.height}"
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """'1920x1080' -> (1920, 1080); raises ValueError with a readable message."""
+    match = re.fullmatch(r"\s*(\d+)\s*[xX×]\s*(\d+)\s*", text)
+    if not match:
+        raise ValueError(f"size must look like 1920x1080, not {text!r}")
+    return int(match.group(1)), int(match.group(2))
+
+
+def slugify(text: str, max_length: int = 60) -> str:
+    """Lowercase ASCII letters, digits and single dashes; never empty, never a path."""
+    import unicodedata
+
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    ascii_text = re.sub(r"['’]|(?<=\w)\.(?=\w)", "", ascii_text.lower())  # "U.S." -> "us"
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
+    if len(slug) > max_length:
+        slug = slug[:max_length].rsplit("-", 1)[0] or slug[:max_length]
+    return slug.strip("-") or "article"

@@ -1,0 +1,154 @@
+"""Markdown articles: front matter, `#` title, `##`/`###` headings, lists, links and emphasis.
+
+Images, code blocks, tables, HTML comments and link definitions are not narrated.
+"""
+
+from __future__ import annotations
+
+import re
+
+from narrate.read import BYLINE, Blocks
+
+FRONT_MATTER = re.compile(r"\A\s*---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
+ATX = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+FENCE = re.compile(r"^\s*(```|~~~)")
+LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(.*)$")
+RULE = re.compile(r"^\s*([-*_])(\s*\1){2,}\s*$")
+SETEXT = re.compile(r"^\s*(=+|-+)\s*$")
+LINK_DEF = re.compile(r"^\s*\[[^\]]+\]:\s*\S+")
+
+INLINE_RULES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"<!--.*?-->", re.DOTALL), ""),
+    (re.compile(r"!\[[^\]]*\]\([^)]*\)"), ""),  # images
+    (re.compile(r"!\[[^\]]*\]\[[^\]]*\]"), ""),
+    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),  # links: their text
+    (re.compile(r"\[([^\]]+)\]\[[^\]]*\]"), r"\1"),
+    (re.compile(r"\[\^[^\]]+\]"), ""),  # footnote marks
+    (re.compile(r"<(https?://|mailto:)[^>]+>"), ""),  # autolinks
+    (re.compile(r"</?[A-Za-z][^>]*>"), ""),  # inline HTML tags
+    (re.compile(r"`([^`]*)`"), r"\1"),
+    (re.compile(r"(\*\*\*|___)(\S.*?\S|\S)\1"), r"\2"),
+    (re.compile(r"(\*\*|__)(\S.*?\S|\S)\1"), r"\2"),
+    (re.compile(r"(?<![\w*])\*(\S.*?\S|\S)\*(?![\w*])"), r"\1"),
+    (re.compile(r"(?<![\w_])_(\S.*?\S|\S)_(?![\w_])"), r"\1"),
+    (re.compile(r"~~(.*?)~~"), r"\1"),
+    (re.compile(r"\\([\\`*_{}\[\]()#+\-.!>])"), r"\1"),
+    (re.compile(r"[ \t]+"), " "),
+]
+
+
+def inline(text: str) -> str:
+    """Markdown inline markup -> the words a reader would say."""
+    for pattern, replacement in INLINE_RULES:
+        text = pattern.sub(replacement, text)
+    return text.strip()
+
+
+def parse_front_matter(text: str) -> tuple[dict[str, str], str]:
+    """Simple YAML front matter (`key: value`, `key: [a, b]`, `- item` lists) and the rest."""
+    match = FRONT_MATTER.match(text)
+    if not match:
+        return {}, text
+    meta: dict[str, str] = {}
+    last_key = None
+    for line in match.group(1).split("\n"):
+        if (item := re.match(r"^\s+-\s+(.*)$", line)) and last_key:
+            meta[last_key] = ", ".join(filter(None, [meta[last_key], unquote(item.group(1))]))
+        elif pair := re.match(r"^([A-Za-z_][\w-]*)\s*:\s*(.*)$", line):
+            last_key = pair.group(1).lower()
+            value = pair.group(2).strip()
+            if value.startswith("[") and value.endswith("]"):
+                value = ", ".join(unquote(v) for v in value[1:-1].split(",") if v.strip())
+            meta[last_key] = unquote(value)
+    return meta, text[match.end() :]
+
+
+def unquote(value: str) -> str:
+    value = value.strip()
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        return value[1:-1]
+    return value
+
+
+def parse_markdown(text: str) -> Blocks:
+    meta, body = parse_front_matter(text)
+    blocks = Blocks(
+        title=meta.get("title") or None,
+        byline=meta.get("author") or meta.get("authors") or meta.get("byline") or None,
+        date=meta.get("date") or None,
+    )
+    for kind, raw in markdown_blocks(body):
+        text_ = inline(raw)
+        if not text_:
+            continue
+        if kind == "h1" and blocks.title is None:
+            blocks.title = text_
+        elif kind == "h1" and not blocks.items and text_ == blocks.title:
+            continue  # the same title again below the front matter
+        elif kind in ("h1", "h2", "h3"):
+            blocks.items.append(("heading", text_))
+        elif blocks.byline is None and not blocks.items and (byline := BYLINE.match(text_)):
+            blocks.byline = byline.group(1).strip()
+        else:
+            blocks.items.append(("para", text_))
+    return blocks
+
+
+def markdown_blocks(body: str) -> list[tuple[str, str]]:
+    """Split Markdown into ("h1"|"h2"|"h3"|"para", raw text) blocks, skipping non-spoken ones."""
+    out: list[tuple[str, str]] = []
+    paragraph: list[str] = []
+    items: list[str] = []
+    fence: str | None = None
+
+    def flush() -> None:
+        if paragraph:
+            out.append(("para", " ".join(paragraph)))
+            paragraph.clear()
+        if items:
+            out.append(("para", " ".join(sentence(i) for i in items)))
+            items.clear()
+
+    previous_blank = True
+    for line in body.split("\n"):
+        stripped = line.strip()
+        if fence:
+            fence = None if stripped.startswith(fence) else fence
+            previous_blank = False
+            continue
+        if opener := FENCE.match(line):
+            flush()
+            fence = opener.group(1)
+        elif not stripped:
+            flush()
+        elif previous_blank and line.startswith(("    ", "\t")) and not items:
+            pass  # indented code block
+        elif heading := ATX.match(stripped):
+            flush()
+            level = min(len(heading.group(1)), 4)
+            out.append((f"h{level}" if level <= 3 else "para", heading.group(2)))
+        elif paragraph and SETEXT.match(stripped):
+            level = "h1" if stripped.startswith("=") else "h2"
+            out.append((level, " ".join(paragraph)))
+            paragraph.clear()
+        elif RULE.match(stripped) or LINK_DEF.match(stripped) or stripped.startswith("|"):
+            flush()
+        elif item := LIST_ITEM.match(line):
+            if paragraph:
+                flush()
+            items.append(item.group(1))
+        elif items and line.startswith((" ", "\t")):
+            items[-1] += " " + stripped
+        else:
+            if items:
+                flush()
+            paragraph.append(stripped.lstrip("> ").strip() if stripped.startswith(">") else stripped)
+        previous_blank = not stripped
+    flush()
+    return out
+
+
+def sentence(text: str) -> str:
+    """A list item read as a sentence, so the voice pauses between items."""
+    text = text.strip()
+    return text if not text or text[-1] in ".!?:;" else text + "."

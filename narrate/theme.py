@@ -1,0 +1,66 @@
+"""Card looks: colours, fonts, sizes and margins in one theme definition (assets/themes/*.json)."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+from pydantic import BaseModel, Field, ValidationError
+
+from narrate.assets import assets_dir
+from narrate.errors import NarrateError, one_line
+
+HEX_COLOUR = r"^#[0-9A-Fa-f]{6}$"
+
+
+class Theme(BaseModel):
+    """Sizes are in pixels for a 1080-pixel-tall card and scale with the card."""
+
+    name: str
+    description: str = ""
+    background: str = Field(pattern=HEX_COLOUR)
+    background_bottom: str = Field(pattern=HEX_COLOUR)
+    text: str = Field(pattern=HEX_COLOUR)
+    muted: str = Field(pattern=HEX_COLOUR)
+    accent: str = Field(pattern=HEX_COLOUR)
+    accent_text: str = Field(pattern=HEX_COLOUR)
+    track: str = Field(pattern=HEX_COLOUR)
+    font_regular: str
+    font_bold: str
+    margin_x: float = Field(gt=0, lt=0.3, description="fraction of the width")
+    margin_y: float = Field(gt=0, lt=0.3, description="fraction of the height")
+    title_size: int = Field(gt=0)
+    title_min_size: int = Field(gt=0)
+    heading_size: int = Field(gt=0)
+    heading_min_size: int = Field(gt=0)
+    byline_size: int = Field(gt=0)
+    meta_size: int = Field(gt=0)
+    label_size: int = Field(gt=0)
+    line_spacing: float = Field(ge=1.0, le=2.0)
+
+    def font_path(self, bold: bool) -> Path:
+        return assets_dir() / "fonts" / (self.font_bold if bold else self.font_regular)
+
+
+def themes_dir() -> Path:
+    return assets_dir() / "themes"
+
+
+def theme_names() -> list[str]:
+    return sorted(p.stem for p in themes_dir().glob("*.json"))
+
+
+@cache
+def load_theme(name: str) -> Theme:
+    path = themes_dir() / f"{name}.json"
+    if not path.is_file():
+        raise NarrateError(f"unknown theme {name!r}; choose one of: {', '.join(theme_names())}")
+    try:
+        theme = Theme.model_validate(json.loads(path.read_text(encoding="utf-8")))
+    except (ValueError, ValidationError) as exc:
+        raise NarrateError(f"theme file {path} is invalid: {one_line(exc)}") from exc
+    for bold in (False, True):
+        if not theme.font_path(bold).is_file():
+            raise NarrateError(f"theme {name!r}: font {theme.font_path(bold)} is missing")
+    return theme
