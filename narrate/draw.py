@@ -99,7 +99,7 @@ def draw_opening(card: Card, script: Script, theme: Theme) -> None:
     if script.byline:
         y = card.boxes["title"][3] + scale(card, 28)
         rule = (left, y, left + scale(card, 120), y + scale(card, 8))
-        draw.rectangle(rule, fill=theme.accent)
+        fill_box(draw, rule, theme.accent)
         card.boxes["rule"] = rule
         face = font(theme.font_path(False), byline_size)
         byline = clip(f"By {script.byline}", face, right - left)
@@ -115,7 +115,7 @@ def draw_video_label(card: Card, draw: ImageDraw.ImageDraw, theme: Theme) -> int
     triangle = text_height
     text_width = round(face.getlength("VIDEO"))
     box = (left, top, left + pad_x * 2 + triangle + pad_x // 2 + text_width, top + text_height + pad_y * 2)
-    draw.rounded_rectangle(box, radius=(box[3] - box[1]) // 2, fill=theme.accent)
+    fill_box(draw, box, theme.accent, radius=(box[3] - box[1]) // 2)
     tx, ty = left + pad_x, top + pad_y
     draw.polygon([(tx, ty), (tx, ty + triangle), (tx + triangle * 0.87, ty + triangle / 2)], fill=theme.accent_text)
     draw.text((tx + triangle + pad_x // 2, (box[1] + box[3]) / 2), "VIDEO", font=face, fill=theme.accent_text, anchor="lm")
@@ -139,9 +139,9 @@ def draw_scene(card: Card, script: Script, number: int, theme: Theme) -> None:
 
     track_height = scale(card, 8)
     track = (left, bottom - track_height, right, bottom)
-    draw.rectangle(track, fill=theme.track)
+    fill_box(draw, track, theme.track)
     filled = left + round((right - left) * number / total)
-    draw.rectangle((left, track[1], filled, bottom), fill=theme.accent)
+    fill_box(draw, (left, track[1], filled, bottom), theme.accent)
     card.boxes["track"] = track
 
     gap = scale(card, 56)
@@ -160,10 +160,15 @@ def draw_scene(card: Card, script: Script, number: int, theme: Theme) -> None:
     block = rule_height + scale(card, 36) + heading.height
     y = area_top + max(0, (area_bottom - area_top - block) // 2)
     rule = (left, y, left + scale(card, 120), y + rule_height)
-    draw.rectangle(rule, fill=theme.accent)
+    fill_box(draw, rule, theme.accent)
     card.boxes["rule"] = rule
     y = rule[3] + scale(card, 36)
     card.boxes["heading"] = draw_lines(draw, (left, y), heading.lines, heading.font, heading.line_height, theme.text)
+
+
+def fill_box(draw: ImageDraw.ImageDraw, box: Box, fill: str, radius: int = 0) -> None:
+    """Fill a half-open box (right and bottom edges excluded, like the text boxes)."""
+    draw.rounded_rectangle((box[0], box[1], box[2] - 1, box[3] - 1), radius=radius, fill=fill)
 
 
 def text_at(draw: ImageDraw.ImageDraw, xy: tuple[float, float], text: str, face, fill: str, anchor: str = "la") -> Box:

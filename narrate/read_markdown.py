@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from narrate.read import BYLINE, Blocks
+from narrate.read import BYLINE, Blocks, clean_title
 
 FRONT_MATTER = re.compile(r"\A\s*---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 ATX = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -83,7 +83,7 @@ def parse_markdown(text: str) -> Blocks:
             continue
         if kind == "h1" and blocks.title is None:
             blocks.title = text_
-        elif kind == "h1" and not blocks.items and text_ == blocks.title:
+        elif kind == "h1" and not blocks.items and clean_title(text_) == clean_title(blocks.title):
             continue  # the same title again below the front matter
         elif kind in ("h1", "h2", "h3"):
             blocks.items.append(("heading", text_))

@@ -1,0 +1,62 @@
+"""Shared fixtures. FakeEngine is for fast unit tests only; the real engine is proven in
+test_speak.py and test_render.py."""
+
+from __future__ import annotations
+
+import math
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from narrate.models import Voice
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "assets" / "examples" / "telegram-backdoor.txt"
+
+
+class FakeEngine:
+    """Writes a tone whose length is proportional to the word count (0.3 s per word)."""
+
+    name = "fake"
+    version = "fake 1"
+
+    def __init__(self, fail_on: str | None = None, silent_first: bool = False) -> None:
+        self.calls: list[str] = []
+        self.fail_on = fail_on
+        self.silent_first = silent_first
+
+    def voices(self) -> list[Voice]:
+        return [Voice(id="gmw/en-us", name="English (America)", languages=["en-us"])]
+
+    def synthesize(self, text: str, path: Path, voice: str, rate: int) -> Path:
+        self.calls.append(text)
+        if self.fail_on and self.fail_on in text:
+            raise RuntimeError("fake engine failure")
+        if self.silent_first and len(self.calls) == 1:
+            return path  # writes nothing, like pyttsx3's early return
+        write_tone(path, 0.3 * len(text.split()) * 175 / rate)
+        return path
+
+
+def write_tone(path: Path, seconds: float, rate: int = 22050) -> None:
+    t = np.arange(math.ceil(seconds * rate)) / rate
+    samples = (8000 * np.sin(2 * np.pi * 220 * t)).astype("<i2")
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes(samples.tobytes())
+
+
+@pytest.fixture
+def fake_engine() -> FakeEngine:
+    return FakeEngine()
+
+
+@pytest.fixture(scope="session")
+def real_engine():
+    from narrate.engines import get_engine
+
+    return get_engine()

@@ -1,0 +1,76 @@
+"""Cards: size, text inside the safe margins whatever the text, nothing drawn outside them."""
+
+import numpy as np
+import pytest
+
+from narrate.draw import blank_card, draw_card, draw_cards
+from narrate.models import Scene, Script, Settings
+from narrate.theme import load_theme
+
+THEME = load_theme("default")
+LONG_HEADING = ("A very long heading about the state of things " * 7)[:300]
+LONG_WORD = "Supercalifragilisticexpialidocious" + "x" * 26  # 60 characters, no break
+
+
+def script_with(heading: str, title: str = "An Ordinary Title", byline: str | None = "Jane Doe") -> Script:
+    return Script(
+        title=title,
+        byline=byline,
+        date="2024-05-01",
+        scenes=[
+            Scene(kind="opening", heading=title, narration="Opening."),
+            Scene(heading=heading, narration="Body."),
+            Scene(heading="Third", narration="Body."),
+        ],
+    )
+
+
+def inside(box, safe) -> bool:
+    return safe[0] <= box[0] and safe[1] <= box[1] and box[2] <= safe[2] and box[3] <= safe[3]
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (640, 360), (1080, 1920)])
+@pytest.mark.parametrize("text", ["Short", LONG_HEADING, LONG_WORD, f"{LONG_WORD} {LONG_WORD} {LONG_HEADING}"])
+def test_text_stays_inside_safe_margins(size, text):
+    script = script_with(heading=text, title=text, byline=text)
+    for number in (1, 2):
+        card = draw_card(script, number, THEME, *size)
+        assert card.image.size == size
+        for role, box in card.boxes.items():
+            assert inside(box, card.safe), f"card {number}: {role} {box} leaves {card.safe}"
+        # Nothing at all is drawn outside the safe area: those pixels are the bare background.
+        background = np.asarray(blank_card(THEME, *size).image).astype(int)
+        drawn = np.asarray(card.image).astype(int)
+        left, top, right, bottom = card.safe
+        outside = np.ones(drawn.shape[:2], dtype=bool)
+        outside[top:bottom, left:right] = False
+        assert np.abs(drawn - background)[outside].max() <= 2
+
+
+def test_long_heading_wraps_and_shrinks():
+    short = draw_card(script_with("Short heading"), 2, THEME, 1920, 1080)
+    long = draw_card(script_with(LONG_HEADING), 2, THEME, 1920, 1080)
+    short_box, long_box = short.boxes["heading"], long.boxes["heading"]
+    assert long_box[3] - long_box[1] > short_box[3] - short_box[1]  # more lines
+    assert long_box[2] - long_box[0] > 1000  # uses the width
+
+
+def test_opening_card_has_video_label_and_byline():
+    card = draw_card(script_with("Heading"), 1, THEME, 1920, 1080)
+    assert {"label", "title", "byline", "date"} <= card.boxes.keys()
+    label = card.boxes["label"]
+    pixel = card.image.getpixel(((label[0] + label[2]) // 2, label[1] + 3))
+    assert pixel == tuple(int(THEME.accent[i : i + 2], 16) for i in (1, 3, 5))
+    assert card.boxes["byline"][1] > card.boxes["title"][3]
+
+
+def test_scene_card_shows_place_and_title():
+    card = draw_card(script_with("Heading"), 2, THEME, 1920, 1080)
+    assert {"counter", "article_title", "heading", "track"} <= card.boxes.keys()
+    assert card.boxes["heading"][1] > card.boxes["article_title"][3]
+
+
+def test_draw_cards_writes_one_png_per_scene(tmp_path):
+    paths = draw_cards(script_with("Heading"), Settings(width=640, height=360), tmp_path)
+    assert [p.name for p in paths] == ["01.png", "02.png", "03.png"]
+    assert all(p.stat().st_size > 1000 for p in paths)

@@ -1,0 +1,147 @@
+"""Reading articles: the bundled example, Markdown, encodings, articles without headings."""
+
+from pathlib import Path
+
+import pytest
+
+from narrate.plan import SCENE_WORDS, plan_scenes
+from narrate.read import read_article
+from tests.conftest import EXAMPLE
+
+EXAMPLE_HEADINGS = [
+    "U.S. Government’s Alleged Espionage Attempt",
+    "Engineer Targeted by Cyber-Security Officials",
+    "Personal Encounters with the FBI",
+    "Telegram’s Appeal to Privacy Advocates and Extremists",
+    "Why Dubai?",
+    "Political Pressure Post-January 6",
+    "Our Take",
+]
+
+
+def test_bundled_example_has_eight_scenes():
+    script = plan_scenes(read_article(EXAMPLE))
+    assert len(script.scenes) == 8
+    assert [s.heading for s in script.scenes[1:]] == EXAMPLE_HEADINGS
+    assert script.title == "Telegram CEO Claims U.S. Sought Platform Backdoor"
+    assert script.byline == "Christopher Davis"
+
+
+def test_bundled_example_opening_and_boilerplate():
+    script = plan_scenes(read_article(EXAMPLE))
+    opening = script.scenes[0]
+    assert opening.kind == "opening"
+    assert opening.narration.startswith("Telegram CEO Claims U.S. Sought Platform Backdoor.")
+    assert "Tucker Carlson" in opening.narration  # the lede
+    assert "Written by" not in opening.narration
+    everything = " ".join(s.narration + s.heading for s in script.scenes)
+    assert "Video" not in everything
+    assert "Trending" not in everything and "Sponsors" not in everything
+    assert script.scenes[-1].narration.endswith("essential to a free society.")
+    assert script.scenes[1].narration.startswith("U.S. Government’s Alleged Espionage Attempt.")
+
+
+MARKDOWN = """---
+title: "Rivers Are Rising (Video)"
+author: Ada Lovelace
+date: 2024-05-01
+---
+
+# Rivers Are Rising
+
+The lede paragraph with a [link to a source](https://example.com/a) and *emphasis*.
+
+![A photo of a river](river.jpg)
+
+## Why it matters
+
+Floods cost **billions** each year.
+
+- First point
+- Second point with `code`
+
+```python
+print("never spoken")
+```
+
+### A deeper look
+
+Text under a third-level heading.[^1]
+
+[^1]: A footnote definition.
+
+## Related Stories
+
+- [Another story](https://example.com/b)
+
+## Empty section
+"""
+
+
+def test_markdown_with_front_matter(tmp_path: Path):
+    path = tmp_path / "rivers.md"
+    path.write_text(MARKDOWN, encoding="utf-8")
+    article = read_article(path)
+    script = plan_scenes(article)
+    assert article.format == "markdown"
+    assert (script.title, script.byline, script.date) == ("Rivers Are Rising", "Ada Lovelace", "2024-05-01")
+    assert [s.heading for s in script.scenes] == ["Rivers Are Rising", "Why it matters", "A deeper look"]
+    opening, matters, deeper = (s.narration for s in script.scenes)
+    assert "with a link to a source and emphasis." in opening
+    assert "example.com" not in opening and "photo" not in opening and "*" not in opening
+    assert "Floods cost billions each year." in matters
+    assert "First point. Second point with code." in matters
+    assert "never spoken" not in matters and "print" not in matters
+    assert deeper.endswith("Text under a third-level heading.")
+
+
+def test_markdown_byline_line_and_setext(tmp_path: Path):
+    path = tmp_path / "a.md"
+    path.write_text("The Title\n=========\n\nBy Jane Doe\n\nLede text here.\n\nSection\n-------\n\nBody.\n")
+    script = plan_scenes(read_article(path))
+    assert script.title == "The Title" and script.byline == "Jane Doe"
+    assert [s.heading for s in script.scenes] == ["The Title", "Section"]
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ("\ufeffCafé Story\n\nWritten by Zoë.\n\nA crème brûlée paragraph.\n".encode("utf-8"), "crème brûlée"),
+        ("Café Story\n\nA crème brûlée — “quoted” paragraph.\n".encode("cp1252"), "crème brûlée — “quoted”"),
+        ("Café Story\n\nA crème brûlée paragraph.\n".encode("utf-16"), "crème brûlée"),
+        (b"Plain Story\r\n\r\nWindows line endings here.\r\n", "Windows line endings"),
+    ],
+    ids=["utf8-bom", "cp1252", "utf16", "crlf"],
+)
+def test_encodings(tmp_path: Path, data: bytes, expected: str):
+    path = tmp_path / "story.txt"
+    path.write_bytes(data)
+    script = plan_scenes(read_article(path))
+    assert not script.title.startswith("\ufeff")
+    assert script.title.endswith("Story")
+    assert expected in script.scenes[0].narration
+
+
+def test_article_without_headings_splits_at_paragraphs(tmp_path: Path):
+    paragraphs = [f"Paragraph {i} " + "word " * 60 + "ends here." for i in range(8)]
+    path = tmp_path / "long.txt"
+    path.write_text("A Story Without Headings\n\n" + "\n\n".join(paragraphs))
+    script = plan_scenes(read_article(path))
+    assert len(script.scenes) > 2
+    spoken = "\n\n".join(s.narration for s in script.scenes)
+    for paragraph in paragraphs:  # every paragraph once, in order, none split
+        assert spoken.count(paragraph) == 1
+    for scene in script.scenes[1:]:
+        assert len(scene.narration.split()) <= SCENE_WORDS
+        assert scene.heading.startswith("Paragraph")
+
+
+def test_boilerplate_section_with_body_is_dropped(tmp_path: Path):
+    path = tmp_path / "a.txt"
+    path.write_text(
+        "Title Here\n\nLede sentence.\n\nReal Heading\n\nReal body.\n\n"
+        "Related Articles:\n\nSome other story you may like.\n\nNewsletter\n\nSign up today.\n"
+    )
+    script = plan_scenes(read_article(path))
+    assert [s.heading for s in script.scenes] == ["Title Here", "Real Heading"]
+    assert "Sign up" not in script.scenes[-1].narration
