@@ -44,13 +44,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     render = commands.add_parser("render", help="render an article or script.json into an MP4")
     render.add_argument("source", type=Path, help="article (.txt, .md) or script.json")
-    render.add_argument("--out", type=Path, default=Path("renders"), help="output folder (default: renders)")
-    render.add_argument("--voice", default="en-us", help="TTS voice, see `narrate voices` (default: en-us)")
-    render.add_argument("--rate", type=int, default=175, help="speaking rate in words per minute (default: 175)")
-    render.add_argument("--size", default="1920x1080", help="video size WIDTHxHEIGHT (default: 1920x1080)")
+    render.add_argument(
+        "--out", type=Path, default=Path("renders"), help="output folder (default: renders)"
+    )
+    render.add_argument(
+        "--voice", default="en-us", help="TTS voice, see `narrate voices` (default: en-us)"
+    )
+    render.add_argument(
+        "--rate", type=int, default=175, help="speaking rate in words per minute (default: 175)"
+    )
+    render.add_argument(
+        "--size", default="1920x1080", help="video size WIDTHxHEIGHT (default: 1920x1080)"
+    )
     render.add_argument("--fps", type=int, default=30, help="frames per second (default: 30)")
     render.add_argument("--theme", default="default", help="card theme (default: default)")
-    render.add_argument("--pause", type=float, default=0.8, help="seconds of silence after each scene (default: 0.8)")
+    render.add_argument(
+        "--pause",
+        type=float,
+        default=0.8,
+        help="seconds of silence after each scene (default: 0.8)",
+    )
     render.add_argument("--quiet", "-q", action="store_true", help="no progress display")
 
     script = commands.add_parser("script", help="print the scene plan as JSON (no audio, no video)")

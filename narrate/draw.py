@@ -95,7 +95,9 @@ def draw_opening(card: Card, script: Script, theme: Theme) -> None:
     )
     block = title.height + byline_height
     y = area_top + max(0, (bottom - area_top - block) // 2)
-    card.boxes["title"] = draw_lines(draw, (left, y), title.lines, title.font, title.line_height, theme.text)
+    card.boxes["title"] = draw_lines(
+        draw, (left, y), title.lines, title.font, title.line_height, theme.text
+    )
     if script.byline:
         y = card.boxes["title"][3] + scale(card, 28)
         rule = (left, y, left + scale(card, 120), y + scale(card, 8))
@@ -103,7 +105,9 @@ def draw_opening(card: Card, script: Script, theme: Theme) -> None:
         card.boxes["rule"] = rule
         face = font(theme.font_path(False), byline_size)
         byline = clip(f"By {script.byline}", face, right - left)
-        card.boxes["byline"] = text_at(draw, (left, rule[3] + scale(card, 24)), byline, face, theme.muted)
+        card.boxes["byline"] = text_at(
+            draw, (left, rule[3] + scale(card, 24)), byline, face, theme.muted
+        )
 
 
 def draw_video_label(card: Card, draw: ImageDraw.ImageDraw, theme: Theme) -> int:
@@ -111,14 +115,29 @@ def draw_video_label(card: Card, draw: ImageDraw.ImageDraw, theme: Theme) -> int
     left, top, _, _ = card.safe
     face = font(theme.font_path(True), scale(card, theme.label_size))
     pad_x, pad_y = scale(card, 22), scale(card, 12)
-    text_height = face.getbbox("VIDEO")[3] - face.getbbox("VIDEO")[1]
+    ink = face.getbbox("VIDEO")
+    text_height = round(ink[3] - ink[1])
     triangle = text_height
     text_width = round(face.getlength("VIDEO"))
-    box = (left, top, left + pad_x * 2 + triangle + pad_x // 2 + text_width, top + text_height + pad_y * 2)
+    box = (
+        left,
+        top,
+        left + pad_x * 2 + triangle + pad_x // 2 + text_width,
+        top + text_height + pad_y * 2,
+    )
     fill_box(draw, box, theme.accent, radius=(box[3] - box[1]) // 2)
     tx, ty = left + pad_x, top + pad_y
-    draw.polygon([(tx, ty), (tx, ty + triangle), (tx + triangle * 0.87, ty + triangle / 2)], fill=theme.accent_text)
-    draw.text((tx + triangle + pad_x // 2, (box[1] + box[3]) / 2), "VIDEO", font=face, fill=theme.accent_text, anchor="lm")
+    draw.polygon(
+        [(tx, ty), (tx, ty + triangle), (tx + triangle * 0.87, ty + triangle / 2)],
+        fill=theme.accent_text,
+    )
+    draw.text(
+        (tx + triangle + pad_x // 2, (box[1] + box[3]) / 2),
+        "VIDEO",
+        font=face,
+        fill=theme.accent_text,
+        anchor="lm",
+    )
     card.boxes["label"] = box
     return box[3]
 
@@ -132,7 +151,9 @@ def draw_scene(card: Card, script: Script, number: int, theme: Theme) -> None:
     meta = font(theme.font_path(False), scale(card, theme.meta_size))
     counter_face = font(theme.font_path(True), scale(card, theme.meta_size))
     counter = f"{number} / {total}"
-    card.boxes["counter"] = text_at(draw, (right, top), counter, counter_face, theme.accent, anchor="ra")
+    card.boxes["counter"] = text_at(
+        draw, (right, top), counter, counter_face, theme.accent, anchor="ra"
+    )
     title_width = right - left - round(counter_face.getlength(counter)) - scale(card, 40)
     small_title = clip(script.title, meta, title_width)
     card.boxes["article_title"] = text_at(draw, (left, top), small_title, meta, theme.muted)
@@ -163,7 +184,9 @@ def draw_scene(card: Card, script: Script, number: int, theme: Theme) -> None:
     fill_box(draw, rule, theme.accent)
     card.boxes["rule"] = rule
     y = rule[3] + scale(card, 36)
-    card.boxes["heading"] = draw_lines(draw, (left, y), heading.lines, heading.font, heading.line_height, theme.text)
+    card.boxes["heading"] = draw_lines(
+        draw, (left, y), heading.lines, heading.font, heading.line_height, theme.text
+    )
 
 
 def fill_box(draw: ImageDraw.ImageDraw, box: Box, fill: str, radius: int = 0) -> None:
@@ -171,12 +194,26 @@ def fill_box(draw: ImageDraw.ImageDraw, box: Box, fill: str, radius: int = 0) ->
     draw.rounded_rectangle((box[0], box[1], box[2] - 1, box[3] - 1), radius=radius, fill=fill)
 
 
-def text_at(draw: ImageDraw.ImageDraw, xy: tuple[float, float], text: str, face, fill: str, anchor: str = "la") -> Box:
+def text_at(
+    draw: ImageDraw.ImageDraw,
+    xy: tuple[float, float],
+    text: str,
+    face,
+    fill: str,
+    anchor: str = "la",
+) -> Box:
     draw.text(xy, text, font=face, fill=fill, anchor=anchor)
     return tuple(round(v) for v in draw.textbbox(xy, text, font=face, anchor=anchor))  # type: ignore[return-value]
 
 
-def draw_lines(draw: ImageDraw.ImageDraw, xy: tuple[int, int], lines: list[str], face, line_height: int, fill: str) -> Box:
+def draw_lines(
+    draw: ImageDraw.ImageDraw,
+    xy: tuple[int, int],
+    lines: list[str],
+    face,
+    line_height: int,
+    fill: str,
+) -> Box:
     """Draw lines top-down from xy; return the union of their ink boxes."""
     x, y = xy
     boxes = []

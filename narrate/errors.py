@@ -17,6 +17,7 @@ def one_line(exc: Exception) -> str:
         parts = []
         for error in errors():
             where = ".".join(str(part) for part in error.get("loc", ())) or "value"
-            parts.append(f"{where}: {error.get('msg', 'invalid')}")
+            message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+            parts.append(f"{where}: {message}")
         return "; ".join(parts)
     return " ".join(str(exc).split())

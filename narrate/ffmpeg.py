@@ -69,23 +69,45 @@ def probe(path: Path) -> MediaInfo:
     hours, minutes, seconds = duration.groups()
     info = MediaInfo(duration=int(hours) * 3600 + int(minutes) * 60 + float(seconds))
     info.chapters = len(re.findall(r"^\s+Chapter #", text, re.MULTILINE))
-    if video := re.search(r"Stream #\S+.*?: Video: (\w+)[^,]*, (\w+)[^,]*?(?:\([^)]*\))?, (\d+)x(\d+)", text):
+    if video := re.search(
+        r"Stream #\S+.*?: Video: (\w+)[^,]*, (\w+)[^,]*?(?:\([^)]*\))?, (\d+)x(\d+)", text
+    ):
         info.video_codec, info.pix_fmt = video.group(1), video.group(2)
         info.width, info.height = int(video.group(3)), int(video.group(4))
         if fps := re.search(r"Stream #\S+.*?: Video: .*?, ([\d.]+) fps", text):
             info.fps = float(fps.group(1))
-        counted = run_ffmpeg(["-i", str(path), "-map", "0:v:0", "-c", "copy", "-f", "null", "-"], "counting frames of", path)
+        counted = run_ffmpeg(
+            ["-i", str(path), "-map", "0:v:0", "-c", "copy", "-f", "null", "-"],
+            "counting frames of",
+            path,
+        )
         if frames := re.findall(r"frame=\s*(\d+)", counted):
             info.frames = int(frames[-1])
     if audio := re.search(r"Stream #\S+.*?: Audio: (\w+)[^,]*, (\d+) Hz, ([^,]+)", text):
-        info.audio_codec, info.sample_rate, info.channels = audio.group(1), int(audio.group(2)), audio.group(3).strip()
+        info.audio_codec, info.sample_rate, info.channels = (
+            audio.group(1),
+            int(audio.group(2)),
+            audio.group(3).strip(),
+        )
     return info
 
 
 def keyframe_times(path: Path) -> list[float]:
     """Presentation times (seconds) of the video's keyframes, decoding only the keyframes."""
     text = run_ffmpeg(
-        ["-skip_frame", "nokey", "-i", str(path), "-map", "0:v:0", "-vf", "showinfo", "-f", "null", "-"],
+        [
+            "-skip_frame",
+            "nokey",
+            "-i",
+            str(path),
+            "-map",
+            "0:v:0",
+            "-vf",
+            "showinfo",
+            "-f",
+            "null",
+            "-",
+        ],
         "reading keyframes of",
         path,
     )

@@ -14,9 +14,6 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-SCRIPT_FORMAT = "narrate.script"
-SCRIPT_VERSION = 1
-
 
 class Section(BaseModel):
     """A heading of the article and the paragraphs under it."""
@@ -66,8 +63,8 @@ class Script(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    format: Literal["narrate.script"] = SCRIPT_FORMAT
-    version: Literal[1] = SCRIPT_VERSION
+    format: Literal["narrate.script"] = "narrate.script"
+    version: Literal[1] = 1
     title: str = Field(min_length=1)
     byline: str | None = None
     date: str | None = None

@@ -23,7 +23,10 @@ def check_writable(out_dir: Path) -> None:
             break
         existing = existing.parent
     if existing.exists() and not existing.is_dir():
-        raise NarrateError(f"output folder {out_dir} is not a folder ({existing} is a file); choose another with --out")
+        raise NarrateError(
+            f"output folder {out_dir} is not a folder ({existing} is a file); "
+            "choose another with --out"
+        )
     if not os.access(existing, os.W_OK | os.X_OK):
         raise NarrateError(f"output folder {out_dir} is not writable; choose another with --out")
 
@@ -39,7 +42,9 @@ def staging(out_dir: Path) -> Iterator[Path]:
         os.umask(umask)
         work.chmod(0o777 & ~umask)  # mkdtemp makes it private; a render folder is not
     except OSError as exc:
-        raise NarrateError(f"cannot write to output folder {out_dir} ({exc.strerror}); choose another with --out") from exc
+        raise NarrateError(
+            f"cannot write to output folder {out_dir} ({exc.strerror}); choose another with --out"
+        ) from exc
     try:
         yield work
     except BaseException:

@@ -83,7 +83,7 @@ def parse_markdown(text: str) -> Blocks:
             continue
         if kind == "h1" and blocks.title is None:
             blocks.title = text_
-        elif kind == "h1" and not blocks.items and clean_title(text_) == clean_title(blocks.title):
+        elif kind == "h1" and not blocks.items and same_title(text_, blocks.title):
             continue  # the same title again below the front matter
         elif kind in ("h1", "h2", "h3"):
             blocks.items.append(("heading", text_))
@@ -92,6 +92,10 @@ def parse_markdown(text: str) -> Blocks:
         else:
             blocks.items.append(("para", text_))
     return blocks
+
+
+def same_title(heading: str, title: str | None) -> bool:
+    return clean_title(heading) == clean_title(title or "")
 
 
 def markdown_blocks(body: str) -> list[tuple[str, str]]:
@@ -128,8 +132,8 @@ def markdown_blocks(body: str) -> list[tuple[str, str]]:
             level = min(len(heading.group(1)), 4)
             out.append((f"h{level}" if level <= 3 else "para", heading.group(2)))
         elif paragraph and SETEXT.match(stripped):
-            level = "h1" if stripped.startswith("=") else "h2"
-            out.append((level, " ".join(paragraph)))
+            underlined = "h1" if stripped.startswith("=") else "h2"
+            out.append((underlined, " ".join(paragraph)))
             paragraph.clear()
         elif RULE.match(stripped) or LINK_DEF.match(stripped) or stripped.startswith("|"):
             flush()
@@ -142,7 +146,9 @@ def markdown_blocks(body: str) -> list[tuple[str, str]]:
         else:
             if items:
                 flush()
-            paragraph.append(stripped.lstrip("> ").strip() if stripped.startswith(">") else stripped)
+            paragraph.append(
+                stripped.lstrip("> ").strip() if stripped.startswith(">") else stripped
+            )
         previous_blank = not stripped
     flush()
     return out

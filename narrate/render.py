@@ -82,22 +82,30 @@ def render(
 
     with staging(settings.out_dir) as work:
         total = len(script.scenes)
-        speeches = speak(script, settings, engine, work / "audio", progress.stage("speaking", total))
+        speeches = speak(
+            script, settings, engine, work / "audio", progress.stage("speaking", total)
+        )
         timed = time_scenes(script, speeches, settings)
         cards = draw_cards(timed, settings, work / "cards", progress.stage("drawing cards", total))
         build = work / ".build"
         build.mkdir()
         video = work / f"{timed.slug}.mp4"
-        assemble(timed, cards, speeches, settings, build, video, progress.stage("encoding video", total))
+        assemble(
+            timed, cards, speeches, settings, build, video, progress.stage("encoding video", total)
+        )
         shutil.rmtree(build)
         shutil.copyfile(cards[0], work / "poster.png")
         finished = record(timed, settings, video, speeches, cards)
-        (work / "script.json").write_text(finished.model_dump_json(indent=2) + "\n", encoding="utf-8")
+        (work / "script.json").write_text(
+            finished.model_dump_json(indent=2) + "\n", encoding="utf-8"
+        )
         folder = move_into_place(work, settings.out_dir / timed.slug)
     return RenderResult(folder=folder, video=folder / video.name, script=finished)
 
 
-def record(script: Script, settings: Settings, video: Path, speeches: list, cards: list[Path]) -> Script:
+def record(
+    script: Script, settings: Settings, video: Path, speeches: list, cards: list[Path]
+) -> Script:
     """The script as rendered: timing, file paths relative to the render folder, settings."""
     done = script.model_copy(deep=True)
     for scene, speech, card in zip(done.scenes, speeches, cards, strict=True):

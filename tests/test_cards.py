@@ -12,7 +12,9 @@ LONG_HEADING = ("A very long heading about the state of things " * 7)[:300]
 LONG_WORD = "Supercalifragilisticexpialidocious" + "x" * 26  # 60 characters, no break
 
 
-def script_with(heading: str, title: str = "An Ordinary Title", byline: str | None = "Jane Doe") -> Script:
+def script_with(
+    heading: str, title: str = "An Ordinary Title", byline: str | None = "Jane Doe"
+) -> Script:
     return Script(
         title=title,
         byline=byline,
@@ -30,7 +32,9 @@ def inside(box, safe) -> bool:
 
 
 @pytest.mark.parametrize("size", [(1920, 1080), (640, 360), (1080, 1920)])
-@pytest.mark.parametrize("text", ["Short", LONG_HEADING, LONG_WORD, f"{LONG_WORD} {LONG_WORD} {LONG_HEADING}"])
+@pytest.mark.parametrize(
+    "text", ["Short", LONG_HEADING, LONG_WORD, f"{LONG_WORD} {LONG_WORD} {LONG_HEADING}"]
+)
 def test_text_stays_inside_safe_margins(size, text):
     script = script_with(heading=text, title=text, byline=text)
     for number in (1, 2):

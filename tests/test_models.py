@@ -36,7 +36,9 @@ def test_script_rejects_empty_scenes_and_unknown_fields():
     with pytest.raises(ValidationError):
         Scene(heading="H", narration="   ")
     with pytest.raises(ValidationError):
-        Script.model_validate({"title": "T", "scenes": [{"heading": "H", "narration": "N", "colour": 1}]})
+        Script.model_validate(
+            {"title": "T", "scenes": [{"heading": "H", "narration": "N", "colour": 1}]}
+        )
 
 
 @pytest.mark.parametrize(

@@ -84,8 +84,16 @@ def test_markdown_with_front_matter(tmp_path: Path):
     article = read_article(path)
     script = plan_scenes(article)
     assert article.format == "markdown"
-    assert (script.title, script.byline, script.date) == ("Rivers Are Rising", "Ada Lovelace", "2024-05-01")
-    assert [s.heading for s in script.scenes] == ["Rivers Are Rising", "Why it matters", "A deeper look"]
+    assert (script.title, script.byline, script.date) == (
+        "Rivers Are Rising",
+        "Ada Lovelace",
+        "2024-05-01",
+    )
+    assert [s.heading for s in script.scenes] == [
+        "Rivers Are Rising",
+        "Why it matters",
+        "A deeper look",
+    ]
     opening, matters, deeper = (s.narration for s in script.scenes)
     assert "with a link to a source and emphasis." in opening
     assert "example.com" not in opening and "photo" not in opening and "*" not in opening
@@ -97,7 +105,9 @@ def test_markdown_with_front_matter(tmp_path: Path):
 
 def test_markdown_byline_line_and_setext(tmp_path: Path):
     path = tmp_path / "a.md"
-    path.write_text("The Title\n=========\n\nBy Jane Doe\n\nLede text here.\n\nSection\n-------\n\nBody.\n")
+    path.write_text(
+        "The Title\n=========\n\nBy Jane Doe\n\nLede text here.\n\nSection\n-------\n\nBody.\n"
+    )
     script = plan_scenes(read_article(path))
     assert script.title == "The Title" and script.byline == "Jane Doe"
     assert [s.heading for s in script.scenes] == ["The Title", "Section"]
@@ -106,8 +116,14 @@ def test_markdown_byline_line_and_setext(tmp_path: Path):
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
-        ("\ufeffCafé Story\n\nWritten by Zoë.\n\nA crème brûlée paragraph.\n".encode("utf-8"), "crème brûlée"),
-        ("Café Story\n\nA crème brûlée — “quoted” paragraph.\n".encode("cp1252"), "crème brûlée — “quoted”"),
+        (
+            "\ufeffCafé Story\n\nWritten by Zoë.\n\nA crème brûlée paragraph.\n".encode("utf-8"),
+            "crème brûlée",
+        ),
+        (
+            "Café Story\n\nA crème brûlée — “quoted” paragraph.\n".encode("cp1252"),
+            "crème brûlée — “quoted”",
+        ),
         ("Café Story\n\nA crème brûlée paragraph.\n".encode("utf-16"), "crème brûlée"),
         (b"Plain Story\r\n\r\nWindows line endings here.\r\n", "Windows line endings"),
     ],

@@ -18,13 +18,18 @@ def test_real_engine_scene_n_audio_is_scene_n_text(tmp_path, real_engine, capfd)
     # Regression: pyttsx3 2.99 can return from runAndWait before the WAV is written, and
     # back-to-back save_to_file calls then put audio under the wrong name. Durations in the
     # order of the texts prove each file holds its own scene's speech.
-    script = Script(title="T", scenes=[Scene(heading=f"S{i}", narration=t) for i, t in enumerate([SHORT, LONG, MEDIUM, SHORT])])
+    script = Script(
+        title="T",
+        scenes=[
+            Scene(heading=f"S{i}", narration=t) for i, t in enumerate([SHORT, LONG, MEDIUM, SHORT])
+        ],
+    )
     speeches = speak(script, Settings(voice="en-us", rate=175), real_engine, tmp_path)
     durations = [s.duration for s in speeches]
     assert [s.path.name for s in speeches] == ["01.wav", "02.wav", "03.wav", "04.wav"]
     assert durations[1] > 2.2 * durations[2] and durations[2] > 2 * durations[0]
     assert abs(durations[0] - durations[3]) < 0.3
-    per_word = [d / len(t.split()) for d, t in zip(durations[1:3], [LONG, MEDIUM])]
+    per_word = [d / len(t.split()) for d, t in zip(durations[1:3], [LONG, MEDIUM], strict=False)]
     assert abs(per_word[0] - per_word[1]) / per_word[1] < 0.15  # proportional to the text
     assert "Audio saved" not in capfd.readouterr().out  # pyttsx3's chatter is swallowed
 
