@@ -64,6 +64,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=0.8,
         help="seconds of silence after each scene (default: 0.8)",
     )
+    render.add_argument(
+        "--cache-dir",
+        type=Path,
+        help="cache folder (default: $NARRATE_CACHE_DIR, else ~/.cache/narrate)",
+    )
+    render.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    render.add_argument("--jobs", type=int, help="parallel workers (default: number of cores)")
     render.add_argument("--quiet", "-q", action="store_true", help="no progress display")
 
     script = commands.add_parser("script", help="print the scene plan as JSON (no audio, no video)")
@@ -93,17 +100,29 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
+    from narrate.cache import Cache, default_cache_dir
     from narrate.progress import Progress
     from narrate.render import render
 
     settings = settings_from(args)
+    if args.jobs is not None and not 1 <= args.jobs <= 64:
+        raise NarrateError("--jobs must be between 1 and 64")
+    cache = Cache(None if args.no_cache else (args.cache_dir or default_cache_dir()))
     started = time.monotonic()
-    result = render(args.source, settings, progress=Progress(enabled=False if args.quiet else None))
+    result = render(
+        args.source,
+        settings,
+        progress=Progress(enabled=False if args.quiet else None),
+        cache=cache,
+        jobs=args.jobs,
+    )
     elapsed = time.monotonic() - started
     duration = result.script.duration or 0.0
+    reused = f"; reused from cache: {cache.summary()}" if cache.enabled else ""
+    length = f"{int(duration // 60)}:{duration % 60:04.1f}"
     print(
-        f"{result.video}  ({len(result.script.scenes)} scenes, "
-        f"{int(duration // 60)}:{duration % 60:04.1f} of video, rendered in {elapsed:.1f} s)"
+        f"{result.video}  ({len(result.script.scenes)} scenes, {length} of video, "
+        f"rendered in {elapsed:.1f} s{reused})"
     )
     return 0
 

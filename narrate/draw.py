@@ -13,6 +13,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
+from narrate import __version__
+from narrate.cache import Cache, make_key, place
 from narrate.layout import clip, fit, font
 from narrate.models import Script, Settings
 from narrate.theme import Theme, load_theme
@@ -31,18 +33,41 @@ def draw_cards(
     script: Script,
     settings: Settings,
     folder: Path,
-    progress: Callable[[int], None] | None = None,
+    cache: Cache | None = None,
+    advance: Callable[[], None] | None = None,
 ) -> list[Path]:
-    theme = load_theme(settings.theme)
-    folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for number in range(1, len(script.scenes) + 1):
-        path = folder / f"{number:02d}.png"
-        draw_card(script, number, theme, settings.width, settings.height).image.save(path)
-        paths.append(path)
-        if progress:
-            progress(number)
+        paths.append(card_for(script, number, settings, folder, cache or Cache(None)))
+        if advance:
+            advance()
     return paths
+
+
+def card_for(script: Script, number: int, settings: Settings, folder: Path, cache: Cache) -> Path:
+    """folder/NN.png for scene `number`, from the cache when drawn before."""
+    theme = load_theme(settings.theme)
+    scene = script.scenes[number - 1]
+    key = make_key(
+        "card",
+        kind=scene.kind,
+        heading=scene.heading,
+        number=number,
+        total=len(script.scenes),
+        title=script.title,
+        byline=script.byline,
+        date=script.date,
+        theme=theme.model_dump(),
+        size=settings.size,
+        narrate=__version__,
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{number:02d}.png"
+    if entry := cache.get("card", key, "png"):
+        return place(entry, path)
+    draw_card(script, number, theme, settings.width, settings.height).image.save(path)
+    cache.put("card", key, "png", path)
+    return path
 
 
 def draw_card(script: Script, number: int, theme: Theme, width: int, height: int) -> Card:

@@ -77,14 +77,25 @@ class Pyttsx3Engine:
         return found
 
     def synthesize(self, text: str, path: Path, voice: str, rate: int) -> Path:
+        from pyttsx3.drivers import _espeak
+
         engine = Pyttsx3Engine._engine
         with Pyttsx3Engine._lock, contextlib.redirect_stdout(io.StringIO()):
+            # espeak-ng runs Synth on its own thread here, and pyttsx3's command queue is not
+            # thread-safe: properties set through it while the last utterance's callbacks
+            # still run can be dropped (seen: a rate change lost up to 1 time in 6). So set
+            # voice and rate directly, each once espeak is idle, then speak.
+            _espeak.Synchronize()
+            if _espeak.SetVoiceByName(voice.encode("utf-8")) != 0:
+                raise NarrateError(f"espeak-ng cannot load voice {voice!r}")
+            _espeak.Synchronize()
+            _espeak.SetParameter(_espeak.RATE, rate, 0)
+            _espeak.Synchronize()
             self._finished.clear()
-            engine.setProperty("voice", voice)
-            engine.setProperty("rate", rate)
             engine.save_to_file(text, str(path))
             engine.runAndWait()
             self._finished.wait(UTTERANCE_TIMEOUT)
+            _espeak.Synchronize()
         return path
 
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import sys
-import time
-from collections.abc import Callable
+import threading
 from typing import TextIO
 
 
@@ -12,25 +11,36 @@ class Progress:
     def __init__(self, enabled: bool | None = None, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stderr
         self.enabled = self.stream.isatty() if enabled is None else enabled
-        self.started = time.monotonic()
 
-    def stage(self, label: str, total: int) -> Callable[[int], None]:
-        """A callback taking the number of items done so far."""
+    def stage(self, label: str, total: int) -> Stage:
+        return Stage(self, label, total)
 
-        def update(done: int) -> None:
-            if not self.enabled:
-                return
-            width = 24
-            filled = round(width * done / max(total, 1))
-            bar = "█" * filled + "░" * (width - filled)
-            end = "\n" if done >= total else ""
-            self.stream.write(f"\r{label:<16} {bar} {done}/{total}{end}")
-            self.stream.flush()
-
-        update(0)
-        return update
-
-    def note(self, message: str) -> None:
+    def write(self, text: str) -> None:
         if self.enabled:
-            self.stream.write(f"{message}\n")
+            self.stream.write(text)
             self.stream.flush()
+
+
+class Stage:
+    """Counts finished items of one stage; `advance` may be called from several threads."""
+
+    width = 24
+
+    def __init__(self, progress: Progress, label: str, total: int) -> None:
+        self.progress = progress
+        self.label = label
+        self.total = max(total, 1)
+        self.done = 0
+        self._lock = threading.Lock()
+        self._draw()
+
+    def advance(self) -> None:
+        with self._lock:
+            self.done += 1
+            self._draw()
+
+    def _draw(self) -> None:
+        filled = round(self.width * self.done / self.total)
+        bar = "█" * filled + "░" * (self.width - filled)
+        end = "\n" if self.done >= self.total else ""
+        self.progress.write(f"\r{self.label:<16} {bar} {self.done}/{self.total}{end}")

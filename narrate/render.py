@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
-from narrate.assemble import assemble
-from narrate.draw import draw_cards
+from narrate.assemble import assemble, encode_narration, mix_narration
+from narrate.cache import Cache
+from narrate.draw import card_for
+from narrate.encode import chunk_for
 from narrate.engines import get_engine
 from narrate.errors import NarrateError, one_line
-from narrate.models import Script, Settings
+from narrate.models import Script, Settings, Speech
 from narrate.plan import plan_scenes
 from narrate.progress import Progress
 from narrate.publish import check_writable, move_into_place, staging
@@ -70,9 +75,16 @@ def render(
     settings: Settings,
     engine: TTSEngine | None = None,
     progress: Progress | None = None,
+    cache: Cache | None = None,
+    jobs: int | None = None,
 ) -> RenderResult:
-    """Render `source` into settings.out_dir/<slug>/. Cheap checks come before slow work."""
+    """Render `source` into settings.out_dir/<slug>/. Cheap checks come before slow work.
+
+    Cards are drawn and encoded on a thread pool (ffmpeg runs in its own processes) while the
+    narration is spoken on this thread; each step reuses the cache where it can.
+    """
     progress = progress or Progress(enabled=False)
+    cache = cache or Cache(None)
     script = load_script(source)
     load_theme(settings.theme)
     check_writable(settings.out_dir)
@@ -81,30 +93,50 @@ def render(
     settings = settings.model_copy(update={"voice": voice})
 
     with staging(settings.out_dir) as work:
-        total = len(script.scenes)
-        speeches = speak(
-            script, settings, engine, work / "audio", progress.stage("speaking", total)
-        )
-        timed = time_scenes(script, speeches, settings)
-        cards = draw_cards(timed, settings, work / "cards", progress.stage("drawing cards", total))
         build = work / ".build"
         build.mkdir()
-        video = work / f"{timed.slug}.mp4"
-        assemble(
-            timed, cards, speeches, settings, build, video, progress.stage("encoding video", total)
-        )
+        total = len(script.scenes)
+        scenes = progress.stage("preparing scenes", 2 * total)
+        with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 2) as pool:
+            pending = [
+                pool.submit(card_and_chunk, script, number, settings, work, cache, scenes.advance)
+                for number in range(1, total + 1)
+            ]
+            speeches = speak(script, settings, engine, work / "audio", cache, scenes.advance)
+            timed = time_scenes(script, speeches, settings)
+            track = mix_narration(timed, speeches, build / "narration.wav")
+            audio = pool.submit(encode_narration, track, build / "narration.m4a", cache)
+            cards, chunks = zip(*(future.result() for future in pending), strict=True)
+            writing = progress.stage("writing video", 1)
+            video = work / f"{timed.slug}.mp4"
+            assemble(timed, list(chunks), audio.result(), settings, build, video, cache)
+            writing.advance()
         shutil.rmtree(build)
         shutil.copyfile(cards[0], work / "poster.png")
-        finished = record(timed, settings, video, speeches, cards)
-        (work / "script.json").write_text(
-            finished.model_dump_json(indent=2) + "\n", encoding="utf-8"
-        )
+        finished = record(timed, settings, video, speeches, list(cards))
+        json_text = finished.model_dump_json(indent=2) + "\n"
+        (work / "script.json").write_text(json_text, encoding="utf-8")
         folder = move_into_place(work, settings.out_dir / timed.slug)
     return RenderResult(folder=folder, video=folder / video.name, script=finished)
 
 
+def card_and_chunk(
+    script: Script,
+    number: int,
+    settings: Settings,
+    work: Path,
+    cache: Cache,
+    advance: Callable[[], None],
+) -> tuple[Path, Path]:
+    """Scene `number`'s card (cards/NN.png) and its encoded chunk (.build/NN.mp4)."""
+    card = card_for(script, number, settings, work / "cards", cache)
+    chunk = chunk_for(card, settings.fps, work / ".build", cache)
+    advance()
+    return card, chunk
+
+
 def record(
-    script: Script, settings: Settings, video: Path, speeches: list, cards: list[Path]
+    script: Script, settings: Settings, video: Path, speeches: list[Speech], cards: list[Path]
 ) -> Script:
     """The script as rendered: timing, file paths relative to the render folder, settings."""
     done = script.model_copy(deep=True)

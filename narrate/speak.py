@@ -9,6 +9,7 @@ from typing import Protocol
 
 import numpy as np
 
+from narrate.cache import Cache, make_key, place
 from narrate.errors import NarrateError
 from narrate.models import Script, Settings, Speech, Voice
 
@@ -29,18 +30,41 @@ def speak(
     settings: Settings,
     engine: TTSEngine,
     folder: Path,
-    progress: Callable[[int], None] | None = None,
+    cache: Cache | None = None,
+    advance: Callable[[], None] | None = None,
 ) -> list[Speech]:
-    """Synthesize each scene's narration to folder/NN.wav and verify it."""
+    """Each scene's narration as folder/NN.wav, verified; from the cache when spoken before."""
+    cache = cache or Cache(None)
     voice = resolve_voice(engine, settings.voice)
     folder.mkdir(parents=True, exist_ok=True)
     speeches = []
     for number, scene in enumerate(script.scenes, start=1):
         path = folder / f"{number:02d}.wav"
-        speeches.append(synthesize_checked(engine, scene.narration, path, voice, settings.rate))
-        if progress:
-            progress(number)
+        key = make_key(
+            "audio",
+            text=scene.narration,
+            voice=voice,
+            rate=settings.rate,
+            engine=engine.name,
+            version=engine.version,
+        )
+        speech = cached_speech(cache, key, scene.narration, path, settings.rate)
+        if speech is None:
+            speech = synthesize_checked(engine, scene.narration, path, voice, settings.rate)
+            cache.put("audio", key, "wav", path)
+        speeches.append(speech)
+        if advance:
+            advance()
     return speeches
+
+
+def cached_speech(cache: Cache, key: str, text: str, path: Path, rate: int) -> Speech | None:
+    if entry := cache.get("audio", key, "wav"):
+        try:
+            return check_wav(place(entry, path), text, rate)
+        except WavProblem:
+            path.unlink(missing_ok=True)
+    return None
 
 
 def resolve_voice(engine: TTSEngine, requested: str) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from narrate.models import Script, Settings, Speech
+from narrate.models import Scene, Script, Settings, Speech
 
 
 def scene_frames(speech: Speech, settings: Settings) -> int:
@@ -31,3 +31,9 @@ def time_scenes(script: Script, speeches: list[Speech], settings: Settings) -> S
         frame += frames
     timed.duration = round(frame / settings.fps, 6)
     return timed
+
+
+def frames_of(scene: Scene, fps: int) -> int:
+    """How many frames a timed scene is on screen."""
+    assert scene.start is not None and scene.end is not None, "time the script first"
+    return round((scene.end - scene.start) * fps)

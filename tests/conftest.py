@@ -4,6 +4,8 @@ test_speak.py and test_render.py."""
 from __future__ import annotations
 
 import math
+import os
+import tempfile
 import wave
 from pathlib import Path
 
@@ -13,6 +15,9 @@ import pytest
 from narrate.models import Voice
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Renders in tests (in-process and in subprocesses) never touch the user's cache.
+os.environ["NARRATE_CACHE_DIR"] = tempfile.mkdtemp(prefix="narrate-test-cache-")
 EXAMPLE = ROOT / "assets" / "examples" / "telegram-backdoor.txt"
 
 

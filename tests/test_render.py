@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import wave
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -96,10 +97,12 @@ def test_each_scene_starts_on_a_keyframe(rendered):
     folder, script, _ = rendered
     starts = [scene["start"] for scene in script["scenes"]]
     keyframes = keyframe_times(folder / script["video"])
-    assert len(keyframes) == len(starts)
-    for keyframe, start in zip(keyframes, starts, strict=True):
-        assert abs(keyframe - start) <= 1 / 30 + 1e-6
-    for before, after in zip(script["scenes"], script["scenes"][1:], strict=False):
+    for start in starts:
+        assert min(abs(keyframe - start) for keyframe in keyframes) <= 1 / 30 + 1e-6, start
+    # A keyframe at least every second, so seeking anywhere is quick.
+    gaps = [b - a for a, b in pairwise([*keyframes, script["duration"]])]
+    assert keyframes[0] == 0.0 and max(gaps) <= 1.0001
+    for before, after in pairwise(script["scenes"]):
         assert before["end"] == pytest.approx(after["start"])
 
 

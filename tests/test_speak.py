@@ -6,7 +6,7 @@ import pytest
 
 from narrate.errors import NarrateError
 from narrate.models import Scene, Script, Settings
-from narrate.speak import WavProblem, check_wav, resolve_voice, speak
+from narrate.speak import WavProblem, check_wav, resolve_voice, speak, synthesize_checked
 from tests.conftest import FakeEngine, write_tone
 
 SHORT = "Hello there."
@@ -39,6 +39,20 @@ def test_real_engine_rate_changes_duration(tmp_path, real_engine):
     slow = speak(script, Settings(rate=120), real_engine, tmp_path / "slow")[0].duration
     fast = speak(script, Settings(rate=240), real_engine, tmp_path / "fast")[0].duration
     assert 1.5 < slow / fast < 2.5
+
+
+def test_real_engine_applies_every_voice_and_rate_change(tmp_path, real_engine):
+    # Regression: properties set through pyttsx3's command queue while espeak-ng's thread was
+    # still finishing the last utterance were sometimes dropped: a scene came out at the
+    # previous scene's rate. Alternating rates must give alternating durations.
+    rates = [120, 240] * 4
+    voices = ["gmw/en-us", "gmw/en-us", "gmw/en-gb-x-rp"] * 3
+    durations = []
+    for number, (rate, voice) in enumerate(zip(rates, voices, strict=False)):
+        path = tmp_path / f"{number}.wav"
+        durations.append(synthesize_checked(real_engine, MEDIUM, path, voice, rate).duration)
+    slow, fast = durations[0::2], durations[1::2]
+    assert max(fast) * 1.6 < min(slow), durations
 
 
 def test_real_engine_voices_and_resolution(real_engine):

@@ -1,0 +1,111 @@
+"""A content-addressed cache of scene audio, cards, encoded segments and finished videos.
+
+An entry's key is a sha256 of everything that changes its output (text, voice, rate, engine and
+its version, theme, size, fps, our FORMAT_VERSION, ...). An entry's file name also carries the
+sha256 of its content: `<kind>/<key>-<content hash>.<ext>`. Entries are written to a temporary
+file and renamed into place, so two renders at once never see half-written files; an entry whose
+content no longer matches its name (truncated, corrupted) is deleted and rebuilt, never used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import threading
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+FORMAT_VERSION = 1  # bump when the output of any cached stage changes
+CONTENT_HASH_CHARS = 16
+
+
+def default_cache_dir() -> Path:
+    if env := os.environ.get("NARRATE_CACHE_DIR"):
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "narrate"
+
+
+def make_key(kind: str, /, **parts: Any) -> str:
+    """A stable key for `kind` from JSON-serialisable parts."""
+    payload = json.dumps(
+        {"parts": parts, "entry": kind, "format": FORMAT_VERSION}, sort_keys=True, default=str
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
+
+
+def file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class Cache:
+    """Disabled when root is None: every lookup misses and nothing is stored."""
+
+    def __init__(self, root: Path | None) -> None:
+        self.root = root
+        self.hits: Counter[str] = Counter()
+        self.misses: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    @property
+    def enabled(self) -> bool:
+        return self.root is not None
+
+    def get(self, kind: str, key: str, ext: str) -> Path | None:
+        """A verified entry, or None. Corrupt entries are removed."""
+        found = self._lookup(kind, key, ext)
+        with self._lock:
+            (self.hits if found else self.misses)[kind] += 1
+        return found
+
+    def _lookup(self, kind: str, key: str, ext: str) -> Path | None:
+        if self.root is None:
+            return None
+        for path in sorted((self.root / kind).glob(f"{key}-*.{ext}")):
+            expected = path.name[len(key) + 1 : -len(ext) - 1]
+            try:
+                if file_hash(path)[:CONTENT_HASH_CHARS] == expected:
+                    return path
+                path.unlink(missing_ok=True)  # corrupt or truncated: rebuild
+            except OSError:
+                continue
+        return None
+
+    def put(self, kind: str, key: str, ext: str, source: Path) -> Path:
+        """Store a copy of `source` atomically; returns the entry (or source when disabled)."""
+        if self.root is None:
+            return source
+        folder = self.root / kind
+        folder.mkdir(parents=True, exist_ok=True)
+        content = file_hash(source)[:CONTENT_HASH_CHARS]
+        final = folder / f"{key}-{content}.{ext}"
+        handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=folder)
+        os.close(handle)
+        try:
+            shutil.copyfile(source, temporary)
+            os.replace(temporary, final)
+        finally:
+            Path(temporary).unlink(missing_ok=True)
+        return final
+
+    def summary(self) -> str:
+        kinds = sorted(set(self.hits) | set(self.misses))
+        return ", ".join(f"{k} {self.hits[k]}/{self.hits[k] + self.misses[k]}" for k in kinds)
+
+
+def place(entry: Path, destination: Path) -> Path:
+    """Put a cache entry at destination: a hard link when possible, else a copy."""
+    destination.unlink(missing_ok=True)
+    try:
+        os.link(entry, destination)
+    except OSError:
+        shutil.copyfile(entry, destination)
+    return destination
