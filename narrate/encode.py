@@ -2,9 +2,9 @@
 
 A still card does not need every frame pushed through a pipe. ffmpeg decodes the PNG once,
 converts it to yuv420p once, repeats it in memory, and x264 encodes one second of it (one
-keyframe, then frames that are all skip blocks). A scene of N frames is that chunk joined to
-itself by stream copy N // fps times, plus the first N % fps frames of it: every scene starts
-on a keyframe, timing stays frame-exact, and the cost per scene no longer grows with its length.
+keyframe, then frames that are all skip blocks). A scene of N frames is that chunk looped by
+stream copy until N frames: every scene starts on a keyframe (and has one every second),
+timing stays frame-exact, and encoding no longer grows with the scene's length.
 """
 
 from __future__ import annotations
@@ -54,17 +54,24 @@ def chunk_for(card: Path, fps: int, folder: Path, cache: Cache) -> Path:
     return destination
 
 
-def concat_entries(chunk: Path, frames: int, fps: int) -> list[str]:
-    """Concat-demuxer lines holding `chunk` on screen for exactly `frames` frames."""
-    whole, rest = divmod(frames, chunk_frames(fps))
-    line = f"file '{escape(chunk.resolve())}'\n"
-    entries = [line] * whole
-    if rest:
-        # The demuxer drops packets from `outpoint` on: floor to the microsecond keeps frame
-        # rest-1 (at (rest-1)/fps) and drops frame `rest`.
-        outpoint = (rest * 1_000_000) // fps
-        entries.append(f"{line}outpoint {outpoint}us\n")
-    return entries
+def segment_for(chunk: Path, frames: int, fps: int, folder: Path, cache: Cache) -> Path:
+    """A scene's video: its chunk looped by stream copy for exactly `frames` frames."""
+    key = make_key("segment", chunk=file_hash(chunk), frames=frames, fps=fps)
+    destination = folder / f"segment-{chunk.stem}.mp4"
+    if entry := cache.get("segment", key, "mp4"):
+        return place(entry, destination)
+    run_ffmpeg(
+        [
+            "-y",
+            *("-stream_loop", "-1", "-i", str(chunk)),
+            *("-map", "0:v:0", "-c", "copy", "-frames:v", str(frames)),
+            *("-map_metadata", "-1", "-fflags", "+bitexact", str(destination)),
+        ],
+        "joining the video of",
+        chunk,
+    )
+    cache.put("segment", key, "mp4", destination)
+    return destination
 
 
 def escape(path: Path) -> str:

@@ -8,23 +8,27 @@ import shutil
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from narrate.assemble import assemble, encode_narration, mix_narration
+from narrate.assemble import assemble
+from narrate.audio import audio_block_for
 from narrate.cache import Cache
 from narrate.draw import card_for
-from narrate.encode import chunk_for
+from narrate.encode import chunk_for, segment_for
 from narrate.engines import get_engine
 from narrate.errors import NarrateError, one_line
 from narrate.models import Script, Settings, Speech
 from narrate.plan import plan_scenes
-from narrate.progress import Progress
+from narrate.progress import Progress, Stage
 from narrate.publish import check_writable, move_into_place, staging
 from narrate.read import read_article, read_bytes
 from narrate.speak import TTSEngine, resolve_voice, speak
 from narrate.theme import load_theme
-from narrate.timing import time_scenes
+from narrate.timing import frames_of, time_scenes
+
+T = TypeVar("T")
 
 
 class RenderResult(BaseModel):
@@ -96,21 +100,36 @@ def render(
         build = work / ".build"
         build.mkdir()
         total = len(script.scenes)
-        scenes = progress.stage("preparing scenes", 2 * total)
+        steps = progress.stage("rendering scenes", 4 * total + 1)
         with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 2) as pool:
-            pending = [
-                pool.submit(card_and_chunk, script, number, settings, work, cache, scenes.advance)
+            visuals = [
+                pool.submit(card_and_chunk, script, number, settings, work, cache, steps.advance)
                 for number in range(1, total + 1)
             ]
-            speeches = speak(script, settings, engine, work / "audio", cache, scenes.advance)
+            speeches = speak(script, settings, engine, work / "audio", cache, steps.advance)
             timed = time_scenes(script, speeches, settings)
-            track = mix_narration(timed, speeches, build / "narration.wav")
-            audio = pool.submit(encode_narration, track, build / "narration.m4a", cache)
-            cards, chunks = zip(*(future.result() for future in pending), strict=True)
-            writing = progress.stage("writing video", 1)
+            blocks = [
+                pool.submit(with_step, steps, audio_block_for, speech, settings, n, build, cache)
+                for n, speech in enumerate(speeches, start=1)
+            ]
+            cards, chunks = zip(*(future.result() for future in visuals), strict=True)
+            segments = [
+                pool.submit(
+                    with_step, steps, segment_for, chunk, frames_of(scene, settings.fps),
+                    settings.fps, build, cache,
+                )
+                for chunk, scene in zip(chunks, timed.scenes, strict=True)
+            ]  # fmt: skip
             video = work / f"{timed.slug}.mp4"
-            assemble(timed, list(chunks), audio.result(), settings, build, video, cache)
-            writing.advance()
+            assemble(
+                timed,
+                [future.result() for future in segments],
+                [future.result() for future in blocks],
+                build,
+                video,
+                cache,
+            )
+            steps.advance()
         shutil.rmtree(build)
         shutil.copyfile(cards[0], work / "poster.png")
         finished = record(timed, settings, video, speeches, list(cards))
@@ -118,6 +137,13 @@ def render(
         (work / "script.json").write_text(json_text, encoding="utf-8")
         folder = move_into_place(work, settings.out_dir / timed.slug)
     return RenderResult(folder=folder, video=folder / video.name, script=finished)
+
+
+def with_step(steps: Stage, function: Callable[..., T], *args: Any) -> T:
+    """Run `function` and count one finished step."""
+    result = function(*args)
+    steps.advance()
+    return result
 
 
 def card_and_chunk(

@@ -1,7 +1,10 @@
-"""Scene timing from the measured audio: every scene starts on a frame boundary.
+"""Scene timing from the measured audio.
 
-A scene lasts lead_in + its speech + scene_pause, rounded up to whole frames. Start and end
-times written to script.json are exactly the frame boundaries the video uses.
+Each scene owns one block of the narration track: lead-in + its speech + pause, rounded up to a
+whole number of AAC frames (1024 samples), so every block can be encoded on its own and the
+blocks joined without gaps (see audio.py). A scene's card appears on the video frame nearest
+to the start of its block: every scene starts on a frame boundary (and a keyframe), at most
+half a frame from its audio block, always within the silence before its speech.
 """
 
 from __future__ import annotations
@@ -10,30 +13,49 @@ import math
 
 from narrate.models import Scene, Script, Settings, Speech
 
+AAC_FRAME = 1024  # samples per AAC frame
 
-def scene_frames(speech: Speech, settings: Settings) -> int:
+
+def block_samples(speech: Speech, settings: Settings) -> int:
+    """Samples of a scene's audio block: lead-in, speech, pause, up to whole AAC frames."""
     seconds = settings.lead_in + speech.duration + settings.scene_pause
-    return max(1, math.ceil(round(seconds * settings.fps, 6)))
+    samples = math.ceil(round(seconds * speech.sample_rate, 3))
+    return max(1, math.ceil(samples / AAC_FRAME)) * AAC_FRAME
 
 
 def time_scenes(script: Script, speeches: list[Speech], settings: Settings) -> Script:
     """A copy of `script` with start, end, speech_start and speech_end filled in."""
     if len(speeches) != len(script.scenes):
         raise ValueError(f"{len(speeches)} speeches for {len(script.scenes)} scenes")
+    rates = {speech.sample_rate for speech in speeches}
+    if len(rates) != 1:
+        raise ValueError(f"speeches have different sample rates: {sorted(rates)}")
+    rate = rates.pop()
     timed = script.model_copy(deep=True)
-    frame = 0
+    sample = 0
     for scene, speech in zip(timed.scenes, speeches, strict=True):
-        frames = scene_frames(speech, settings)
-        scene.start = round(frame / settings.fps, 6)
-        scene.end = round((frame + frames) / settings.fps, 6)
-        scene.speech_start = round(scene.start + settings.lead_in, 6)
+        length = block_samples(speech, settings)
+        scene.start = frame_time(sample, rate, settings.fps)
+        scene.end = frame_time(sample + length, rate, settings.fps)
+        scene.speech_start = round(sample / rate + settings.lead_in, 6)
         scene.speech_end = round(scene.speech_start + speech.duration, 6)
-        frame += frames
-    timed.duration = round(frame / settings.fps, 6)
+        sample += length
+    timed.duration = timed.scenes[-1].end
     return timed
+
+
+def frame_time(sample: int, rate: int, fps: int) -> float:
+    """The time of the video frame boundary nearest to `sample`."""
+    return round(round(sample * fps / rate) / fps, 6)
 
 
 def frames_of(scene: Scene, fps: int) -> int:
     """How many frames a timed scene is on screen."""
     assert scene.start is not None and scene.end is not None, "time the script first"
     return round((scene.end - scene.start) * fps)
+
+
+def block_start(scene: Scene, settings: Settings, rate: int) -> int:
+    """The first sample of a timed scene's audio block."""
+    assert scene.speech_start is not None, "time the script first"
+    return round((scene.speech_start - settings.lead_in) * rate)

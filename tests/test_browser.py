@@ -4,7 +4,6 @@ playback with decoded audio, and a seek that lands on the right scene's card."""
 from __future__ import annotations
 
 import io
-import os
 import shutil
 
 import numpy as np

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from narrate.cache import Cache, make_key
-from narrate.encode import concat_entries
 from narrate.ffmpeg import ffmpeg_exe, probe
 from narrate.models import Settings
 from narrate.render import render
@@ -88,18 +87,6 @@ def test_concurrent_writers_leave_valid_entries(tmp_path: Path):
     assert not list((tmp_path / "cache" / "thing").glob(".tmp-*"))
 
 
-@pytest.mark.parametrize(
-    ("frames", "whole", "outpoint"), [(30, 1, None), (95, 3, 166666), (7, 0, 233333)]
-)
-def test_concat_entries_hold_a_chunk_for_exact_frames(frames, whole, outpoint):
-    entries = concat_entries(Path("/x/chunk.mp4"), frames, 30)
-    assert sum(1 for e in entries if "outpoint" not in e) == whole
-    if outpoint is None:
-        assert len(entries) == whole
-    else:
-        assert entries[-1].endswith(f"outpoint {outpoint}us\n")
-
-
 def stream_md5(video: Path) -> list[str]:
     """Per-frame and per-audio-packet hashes of the decoded streams."""
     result = subprocess.run(
@@ -127,12 +114,12 @@ def test_cache_hit_gives_the_same_video_as_a_cold_render(tmp_path, article, real
     cold = render(article, settings(tmp_path, "cold"), engine=real_engine, cache=cache)
     assert sum(cache.hits.values()) == 0
     # Rebuild the final video from the cached audio, cards and chunks alone.
-    for kind in ("video", "narration"):
-        for entry in (tmp_path / "cache" / kind).iterdir():
-            entry.unlink()
+    for entry in (tmp_path / "cache" / "video").iterdir():
+        entry.unlink()
     warm_cache = Cache(tmp_path / "cache")
     warm = render(article, settings(tmp_path, "warm"), engine=real_engine, cache=warm_cache)
-    assert warm_cache.hits["audio"] == warm_cache.hits["card"] == warm_cache.hits["chunk"] == 4
+    for kind in ("audio", "card", "chunk", "block", "segment"):
+        assert warm_cache.hits[kind] == 4, kind
     assert warm_cache.misses["video"] == 1
     assert stream_md5(warm.video) == stream_md5(cold.video)
     assert warm.script.model_dump(exclude={"video"}) == cold.script.model_dump(exclude={"video"})
@@ -149,8 +136,9 @@ def test_editing_one_section_rebuilds_only_that_scene(tmp_path, article, real_en
     article.write_text(ARTICLE.replace("Second Part", "Second Part, Revised"), encoding="utf-8")
     edited = Cache(tmp_path / "cache")
     result = render(article, settings(tmp_path, "out"), engine=real_engine, cache=edited)
-    for kind in ("audio", "card", "chunk"):
+    for kind in ("audio", "card", "chunk", "block"):
         assert (edited.hits[kind], edited.misses[kind]) == (3, 1), kind
+    assert edited.hits["segment"] >= 1  # scenes before the edit keep their frames
     assert result.script.scenes[2].heading == "Second Part, Revised"
     # Body text only: the card stays, only the narration is spoken again.
     article.write_text(
@@ -158,7 +146,7 @@ def test_editing_one_section_rebuilds_only_that_scene(tmp_path, article, real_en
     )
     body = Cache(tmp_path / "cache")
     render(article, settings(tmp_path, "out"), engine=real_engine, cache=body)
-    assert (body.misses["audio"], body.misses["card"], body.misses["chunk"]) == (1, 0, 0)
+    assert [body.misses[k] for k in ("audio", "block", "card", "chunk")] == [1, 1, 0, 0]
 
 
 def test_corrupt_cached_segment_is_rebuilt_not_used(tmp_path, article, real_engine):

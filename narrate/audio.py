@@ -1,0 +1,89 @@
+"""The narration track, built from one AAC block per scene.
+
+Each scene's block (lead-in silence, speech, pause; a whole number of 1024-sample AAC frames)
+is encoded on its own, so editing one scene re-encodes only that block. An AAC encoder starts
+with one priming frame; dropping it from every block leaves exactly samples / 1024 frames per
+block, and the blocks' ADTS frames joined back to back decode to the whole track with no gap
+and no drift (the joins fall in silence, where the frames' overlap carries nothing).
+"""
+
+from __future__ import annotations
+
+import wave
+from pathlib import Path
+
+from narrate.cache import Cache, file_hash, make_key, place
+from narrate.ffmpeg import run_ffmpeg
+from narrate.models import Settings, Speech
+from narrate.timing import AAC_FRAME, block_samples
+
+# The native encoder's fast coder at the narration's own sample rate: espeak-ng's speech has
+# nothing above 11 kHz, and the default coder at 48 kHz costs 5x the time.
+AUDIO_ARGS = ["-c:a", "aac", "-aac_coder", "fast", "-b:a", "128k"]
+
+
+def audio_block_for(
+    speech: Speech, settings: Settings, number: int, folder: Path, cache: Cache
+) -> Path:
+    """Scene `number`'s block as ADTS frames without the priming frame (folder/NN.aac)."""
+    samples = block_samples(speech, settings)
+    lead = round(settings.lead_in * speech.sample_rate)
+    key = make_key(
+        "block", speech=file_hash(speech.path), samples=samples, lead=lead, codec=AUDIO_ARGS
+    )
+    destination = folder / f"{number:02d}.aac"
+    if entry := cache.get("block", key, "aac"):
+        return place(entry, destination)
+    wav = write_block(speech, lead, samples, folder / f"{number:02d}-block.wav")
+    encoded = folder / f"{number:02d}-encoded.aac"
+    run_ffmpeg(
+        ["-y", "-i", str(wav), *AUDIO_ARGS, "-f", "adts", str(encoded)],
+        "encoding the narration of",
+        speech.path,
+    )
+    frames = adts_frames(encoded.read_bytes())
+    if len(frames) != samples // AAC_FRAME + 1:
+        raise RuntimeError(f"{encoded.name}: {len(frames)} AAC frames for {samples} samples")
+    destination.write_bytes(b"".join(frames[1:]))
+    cache.put("block", key, "aac", destination)
+    return destination
+
+
+def write_block(speech: Speech, lead: int, samples: int, path: Path) -> Path:
+    with wave.open(str(speech.path), "rb") as source:
+        if source.getnchannels() != 1 or source.getsampwidth() != 2:
+            raise ValueError(f"{speech.path.name}: expected mono 16-bit audio")
+        voice = source.readframes(source.getnframes())
+    tail = samples - lead - len(voice) // 2
+    if tail < 0:
+        raise ValueError(f"{speech.path.name}: speech longer than its block")
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(speech.sample_rate)
+        out.writeframes(b"\x00\x00" * lead + voice + b"\x00\x00" * tail)
+    return path
+
+
+def adts_frames(data: bytes) -> list[bytes]:
+    """Split an ADTS stream into its frames (each starts with a 7- or 9-byte header)."""
+    frames = []
+    position = 0
+    while position < len(data):
+        header = data[position : position + 7]
+        if len(header) < 7 or header[0] != 0xFF or header[1] & 0xF0 != 0xF0:
+            raise ValueError(f"not an ADTS frame at byte {position}")
+        length = ((header[3] & 0x03) << 11) | (header[4] << 3) | (header[5] >> 5)
+        if length < 7:
+            raise ValueError(f"bad ADTS frame length at byte {position}")
+        frames.append(data[position : position + length])
+        position += length
+    return frames
+
+
+def join_blocks(blocks: list[Path], path: Path) -> Path:
+    """The whole narration track: the blocks' frames back to back."""
+    with path.open("wb") as out:
+        for block in blocks:
+            out.write(block.read_bytes())
+    return path
