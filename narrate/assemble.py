@@ -1,47 +1,62 @@
-"""Stage 5: assemble. Scene segments are joined by stream copy and the narration track, built
-from per-scene AAC blocks, is muxed alongside: nothing is re-encoded here.
+"""Stage 5: assemble. Each scene's video is its card's chunk held for the scene's frames; the
+narration track is the scenes' AAC blocks back to back; ffmpeg muxes both into the MP4 by
+stream copy. Nothing is re-encoded here, and the mux starts before the last block is encoded.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
-from narrate.audio import join_blocks
 from narrate.cache import Cache, file_hash, make_key, place
-from narrate.encode import escape
-from narrate.ffmpeg import run_ffmpeg
+from narrate.encode import hold
+from narrate.ffmpeg import run_ffmpeg_fed
 from narrate.models import Script
+from narrate.timing import frames_of
 
 
 def assemble(
     script: Script,
-    segments: list[Path],
-    blocks: list[Path],
+    chunks: list[Path],
+    blocks: Iterable[Path],
+    block_keys: list[str],
+    fps: int,
     work: Path,
     output: Path,
     cache: Cache,
 ) -> Path:
-    """Write the MP4 for a timed script to `output` (from the cache when nothing changed)."""
+    """Write the MP4 for a timed script to `output` (from the cache when nothing changed).
+
+    `blocks` yields each scene's narration block in order, possibly as each is encoded;
+    `block_keys` are their cache keys, which name their content.
+    """
+    frames = [frames_of(scene, fps) for scene in script.scenes]
     key = make_key(
         "video",
-        segments=[file_hash(segment) for segment in segments],
-        blocks=[file_hash(block) for block in blocks],
+        chunks=[file_hash(chunk) for chunk in chunks],
+        frames=frames,
+        fps=fps,
+        blocks=block_keys,
         title=script.title,
     )
     if entry := cache.get("video", key, "mp4"):
+        for _ in blocks:  # let every block finish, as a render without the cache would
+            pass
         return place(entry, output)
-    narration = join_blocks(blocks, work / "narration.aac")
-    listing = work / "segments.txt"
-    listing.write_text("".join(f"file '{escape(s.resolve())}'\n" for s in segments), "utf-8")
-    run_ffmpeg(
+    video = work / "video.h264"
+    with video.open("wb") as out:
+        for chunk, count in zip(chunks, frames, strict=True):
+            out.write(hold(chunk.read_bytes(), count, fps))
+    run_ffmpeg_fed(
         [
             "-y",
-            *("-f", "concat", "-safe", "0", "-i", str(listing)),
-            *("-f", "aac", "-i", str(narration)),
+            *("-r", str(fps), "-f", "h264", "-i", str(video)),
+            *("-f", "aac", "-i", "pipe:0"),
             *("-map", "0:v:0", "-map", "1:a:0", "-c", "copy"),
             *("-metadata", f"title={script.title}", "-fflags", "+bitexact"),
             *("-movflags", "+faststart", str(output)),
         ],
+        (block.read_bytes() for block in blocks),
         "writing the video",
         output,
     )

@@ -17,9 +17,9 @@ from narrate.ffmpeg import run_ffmpeg
 from narrate.models import Settings, Speech
 from narrate.timing import AAC_FRAME, block_samples
 
-# The native encoder's fast coder at the narration's own sample rate: espeak-ng's speech has
-# nothing above 11 kHz, and the default coder at 48 kHz costs 5x the time.
-AUDIO_ARGS = ["-c:a", "aac", "-aac_coder", "fast", "-b:a", "128k"]
+# The native encoder's fast coder at the narration's own sample rate, 96 kbit/s mono:
+# espeak-ng's speech has nothing above 11 kHz, and the default coder at 48 kHz costs 5x the time.
+AUDIO_ARGS = ["-c:a", "aac", "-aac_coder", "fast", "-b:a", "96k"]
 
 
 def audio_block_for(
@@ -28,9 +28,7 @@ def audio_block_for(
     """Scene `number`'s block as ADTS frames without the priming frame (folder/NN.aac)."""
     samples = block_samples(speech, settings)
     lead = round(settings.lead_in * speech.sample_rate)
-    key = make_key(
-        "block", speech=file_hash(speech.path), samples=samples, lead=lead, codec=AUDIO_ARGS
-    )
+    key = block_key(speech, settings)
     destination = folder / f"{number:02d}.aac"
     if entry := cache.get("block", key, "aac"):
         return place(entry, destination)
@@ -47,6 +45,17 @@ def audio_block_for(
     destination.write_bytes(b"".join(frames[1:]))
     cache.put("block", key, "aac", destination)
     return destination
+
+
+def block_key(speech: Speech, settings: Settings) -> str:
+    """What a scene's narration block depends on: its WAV, its length and lead-in, the codec."""
+    return make_key(
+        "block",
+        speech=speech.digest or file_hash(speech.path),
+        samples=block_samples(speech, settings),
+        lead=round(settings.lead_in * speech.sample_rate),
+        codec=AUDIO_ARGS,
+    )
 
 
 def write_block(speech: Speech, lead: int, samples: int, path: Path) -> Path:
@@ -79,11 +88,3 @@ def adts_frames(data: bytes) -> list[bytes]:
         frames.append(data[position : position + length])
         position += length
     return frames
-
-
-def join_blocks(blocks: list[Path], path: Path) -> Path:
-    """The whole narration track: the blocks' frames back to back."""
-    with path.open("wb") as out:
-        for block in blocks:
-            out.write(block.read_bytes())
-    return path

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -21,6 +22,7 @@ from typing import Any
 
 FORMAT_VERSION = 1  # bump when the output of any cached stage changes
 CONTENT_HASH_CHARS = 16
+ENTRY_NAME = re.compile(r"[0-9a-f]{32}-([0-9a-f]{16})\.\w+")
 
 
 def default_cache_dir() -> Path:
@@ -99,6 +101,12 @@ class Cache:
     def summary(self) -> str:
         kinds = sorted(set(self.hits) | set(self.misses))
         return ", ".join(f"{k} {self.hits[k]}/{self.hits[k] + self.misses[k]}" for k in kinds)
+
+
+def digest(path: Path) -> str:
+    """A file's content hash: read from a cache entry's name, else computed."""
+    named = ENTRY_NAME.fullmatch(path.name)
+    return named.group(1) if named else file_hash(path)[:CONTENT_HASH_CHARS]
 
 
 def place(entry: Path, destination: Path) -> Path:

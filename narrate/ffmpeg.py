@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import subprocess
+import threading
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
@@ -30,11 +33,42 @@ def run_ffmpeg(args: list[str], doing: str, file: Path) -> str:
     command = [ffmpeg_exe(), "-hide_banner", "-nostdin", *args]
     result = subprocess.run(command, capture_output=True, text=True, errors="replace")
     if result.returncode != 0:
-        lines = [line for line in result.stderr.strip().splitlines() if line.strip()]
-        last = lines[-1].strip() if lines else f"exit code {result.returncode}"
-        hint = next((h for key, h in HINTS.items() if key in result.stderr), "")
-        raise NarrateError(f"ffmpeg failed {doing} {file}: {last}" + (f" ({hint})" if hint else ""))
+        raise ffmpeg_failure(result.stderr, result.returncode, doing, file)
     return result.stderr
+
+
+def ffmpeg_failure(stderr: str, returncode: int, doing: str, file: Path) -> NarrateError:
+    """One line naming the file, ffmpeg's last error and a hint where we know one."""
+    lines = [line for line in stderr.strip().splitlines() if line.strip()]
+    last = lines[-1].strip() if lines else f"exit code {returncode}"
+    hint = next((h for key, h in HINTS.items() if key in stderr), "")
+    return NarrateError(f"ffmpeg failed {doing} {file}: {last}" + (f" ({hint})" if hint else ""))
+
+
+def run_ffmpeg_fed(args: list[str], feed: Iterable[bytes], doing: str, file: Path) -> str:
+    """Run ffmpeg with `feed` written to its stdin as it comes (e.g. `-i pipe:0`)."""
+    command = [ffmpeg_exe(), "-hide_banner", "-nostats", *args]
+    process = subprocess.Popen(
+        command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    stdin, stderr_pipe = process.stdin, process.stderr
+    assert stdin is not None and stderr_pipe is not None
+    errors: list[bytes] = []
+    reader = threading.Thread(target=lambda: errors.append(stderr_pipe.read()), daemon=True)
+    reader.start()
+    try:
+        with contextlib.suppress(BrokenPipeError):
+            for data in feed:
+                stdin.write(data)
+    finally:
+        with contextlib.suppress(BrokenPipeError):
+            stdin.close()
+        returncode = process.wait()
+        reader.join()
+    stderr = b"".join(errors).decode("utf-8", "replace")
+    if returncode != 0:
+        raise ffmpeg_failure(stderr, returncode, doing, file)
+    return stderr
 
 
 class MediaInfo(BaseModel):

@@ -90,6 +90,7 @@ class Speech(BaseModel):
     path: Path
     duration: float = Field(gt=0)
     sample_rate: int = Field(gt=0)
+    digest: str = ""  # content hash of the WAV, for cache keys downstream
 
 
 class Voice(BaseModel):

@@ -13,10 +13,10 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from narrate.assemble import assemble
-from narrate.audio import audio_block_for
+from narrate.audio import audio_block_for, block_key
 from narrate.cache import Cache
 from narrate.draw import card_for
-from narrate.encode import chunk_for, segment_for
+from narrate.encode import chunk_for
 from narrate.engines import get_engine
 from narrate.errors import NarrateError, one_line
 from narrate.models import Script, Settings, Speech
@@ -26,7 +26,7 @@ from narrate.publish import check_writable, move_into_place, staging
 from narrate.read import read_article, read_bytes
 from narrate.speak import TTSEngine, resolve_voice, speak
 from narrate.theme import load_theme
-from narrate.timing import frames_of, time_scenes
+from narrate.timing import time_scenes
 
 T = TypeVar("T")
 
@@ -100,7 +100,7 @@ def render(
         build = work / ".build"
         build.mkdir()
         total = len(script.scenes)
-        steps = progress.stage("rendering scenes", 4 * total + 1)
+        steps = progress.stage("rendering scenes", 3 * total + 1)
         with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 2) as pool:
             visuals = [
                 pool.submit(card_and_chunk, script, number, settings, work, cache, steps.advance)
@@ -113,18 +113,13 @@ def render(
                 for n, speech in enumerate(speeches, start=1)
             ]
             cards, chunks = zip(*(future.result() for future in visuals), strict=True)
-            segments = [
-                pool.submit(
-                    with_step, steps, segment_for, chunk, frames_of(scene, settings.fps),
-                    settings.fps, build, cache,
-                )
-                for chunk, scene in zip(chunks, timed.scenes, strict=True)
-            ]  # fmt: skip
             video = work / f"{timed.slug}.mp4"
             assemble(
                 timed,
-                [future.result() for future in segments],
-                [future.result() for future in blocks],
+                list(chunks),
+                (future.result() for future in blocks),
+                [block_key(speech, settings) for speech in speeches],
+                settings.fps,
                 build,
                 video,
                 cache,
