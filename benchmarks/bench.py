@@ -105,9 +105,12 @@ def main() -> None:
 def report(runs: list[Run]) -> None:
     reference = next((r for r in runs if r.case.startswith("reference")), None)
     cold = next(r for r in runs if r.case == "narrate cold")
+    print("vs reference: seconds of wall time per second of video, reference / case")
     print(f"{'case':<26} {'video s':>8} {'wall s':>8} {'s/video-s':>10} {'vs reference':>13} {'peak RSS MB':>12}")
     for r in runs:
-        speedup = f"{reference.wall / r.wall:.1f}x faster" if reference and r is not reference else "-"
+        per_second = r.wall / r.video_seconds
+        faster = reference.wall / reference.video_seconds / per_second if reference else 0
+        speedup = f"{faster:.1f}x faster" if reference and r is not reference else "-"
         print(
             f"{r.case:<26} {r.video_seconds:>8.1f} {r.wall:>8.2f} {r.wall / r.video_seconds:>10.4f}"
             f" {speedup:>13} {r.peak_rss_mb:>12.0f}"

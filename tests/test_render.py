@@ -149,6 +149,10 @@ def test_speech_in_the_video_starts_where_script_json_says(rendered):
         # The pause at the scene's end is silent.
         tail = audio[round((scene["speech_end"] + 0.05) * rate) : round(scene["end"] * rate)]
         assert len(tail) and np.abs(tail.astype(np.int32)).max() < 600
+    # No gap and no click where scenes join: silence on both sides of every join.
+    for scene in script["scenes"][1:]:
+        join = audio[round((scene["start"] - 0.2) * rate) : round((scene["start"] + 0.2) * rate)]
+        assert np.abs(join.astype(np.int32)).max() < 100, scene["start"]
 
 
 def test_the_card_on_screen_is_the_scene_card(rendered):
