@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from narrate.errors import NarrateError
-from narrate.models import Voice
-from narrate.speak import TTSEngine
+from narrate.models import Voice, WordMark
+from narrate.tts import TTSEngine
 
 UTTERANCE_TIMEOUT = 60.0  # seconds; espeak-ng runs ~300x faster than real time here
 
@@ -48,6 +48,8 @@ class Pyttsx3Engine:
     _engine: Any = None
     _source = ""
     _lock = threading.Lock()
+    _words: list[tuple[float, int, int]] = []
+    _driver_callback: Any = None
 
     def __init__(self) -> None:
         with Pyttsx3Engine._lock:
@@ -57,6 +59,7 @@ class Pyttsx3Engine:
                     import pyttsx3
 
                     Pyttsx3Engine._engine = pyttsx3.init("espeak")
+                    Pyttsx3Engine._record_events()
                 except (ImportError, OSError, RuntimeError) as exc:
                     raise NarrateError(
                         f"cannot start the espeak-ng speech engine ({exc}); "
@@ -69,6 +72,28 @@ class Pyttsx3Engine:
     def _on_finished(self, name: str | None = None, completed: bool = True) -> None:
         self._finished.set()
 
+    @classmethod
+    def _record_events(cls) -> None:
+        """Route espeak-ng's callback through `_on_synth`, which notes each word's position."""
+        from pyttsx3.drivers import _espeak
+
+        cls._driver_callback = cls._engine.proxy._driver._onSynth
+        _espeak.SetSynthCallback(cls._on_synth)
+
+    @classmethod
+    def _on_synth(cls, wav: Any, samples: int, events: Any) -> int:
+        from pyttsx3.drivers import _espeak
+
+        index = 0
+        while events[index].type != _espeak.EVENT_LIST_TERMINATED:
+            event = events[index]
+            if event.type == _espeak.EVENT_WORD:
+                # text_position counts characters from 1; audio_position is in milliseconds.
+                start = event.text_position - 1
+                cls._words.append((event.audio_position / 1000, start, start + event.length))
+            index += 1
+        return int(cls._driver_callback(wav, samples, events))
+
     def voices(self) -> list[Voice]:
         found = []
         for voice in Pyttsx3Engine._engine.getProperty("voices"):
@@ -76,7 +101,7 @@ class Pyttsx3Engine:
             found.append(Voice(id=str(voice.id), name=str(voice.name), languages=languages))
         return found
 
-    def synthesize(self, text: str, path: Path, voice: str, rate: int) -> Path:
+    def synthesize(self, text: str, path: Path, voice: str, rate: int) -> list[WordMark]:
         from pyttsx3.drivers import _espeak
 
         engine = Pyttsx3Engine._engine
@@ -92,11 +117,13 @@ class Pyttsx3Engine:
             _espeak.SetParameter(_espeak.RATE, rate, 0)
             _espeak.Synchronize()
             self._finished.clear()
+            Pyttsx3Engine._words = []
             engine.save_to_file(text, str(path))
             engine.runAndWait()
             self._finished.wait(UTTERANCE_TIMEOUT)
             _espeak.Synchronize()
-        return path
+            words = list(Pyttsx3Engine._words)
+        return [WordMark(start=s, char_start=a, char_end=b) for s, a, b in words]
 
 
 ENGINES: dict[str, type[TTSEngine]] = {"pyttsx3": Pyttsx3Engine}

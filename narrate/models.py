@@ -34,6 +34,16 @@ class Article(BaseModel):
     format: Literal["text", "markdown"] = "text"
 
 
+class TimedSentence(BaseModel):
+    """A sentence as heard in the video: seconds from the start of the video."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str
+    start: float
+    end: float
+
+
 class Scene(BaseModel):
     """One card with its narration. Timing fields are filled in by a render."""
 
@@ -47,6 +57,7 @@ class Scene(BaseModel):
     end: float | None = None
     speech_start: float | None = None
     speech_end: float | None = None
+    sentences: list[TimedSentence] | None = None
     audio: str | None = None
     card: str | None = None
 
@@ -84,6 +95,23 @@ class Script(BaseModel):
         return self
 
 
+class WordMark(BaseModel):
+    """Where a word of a synthesized text starts in its audio (from the engine's events)."""
+
+    start: float = Field(ge=0, description="seconds into the audio")
+    char_start: int = Field(ge=0)
+    char_end: int = Field(ge=0)
+
+
+class SpokenSentence(BaseModel):
+    """A sentence within a scene's speech, timed from the audio (seconds into the speech)."""
+
+    text: str
+    start: float
+    end: float
+    words: list[WordMark] = Field(default_factory=list)
+
+
 class Speech(BaseModel):
     """A synthesized, verified WAV file and its measured length."""
 
@@ -91,6 +119,7 @@ class Speech(BaseModel):
     duration: float = Field(gt=0)
     sample_rate: int = Field(gt=0)
     digest: str = ""  # content hash of the WAV, for cache keys downstream
+    sentences: list[SpokenSentence] = Field(default_factory=list)
 
 
 class Voice(BaseModel):
@@ -115,6 +144,8 @@ class Settings(BaseModel):
     out_dir: Path = Path("renders")
     scene_pause: float = Field(0.8, ge=0.0, le=5.0, description="seconds of silence after a scene")
     lead_in: float = Field(0.3, ge=0.0, le=5.0, description="seconds before a scene's speech")
+    sentence_pause: float = Field(0.35, ge=0.0, le=3.0, description="seconds between sentences")
+    paragraph_pause: float = Field(0.7, ge=0.0, le=5.0, description="seconds between paragraphs")
 
     @field_validator("width", "height")
     @classmethod

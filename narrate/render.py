@@ -24,9 +24,10 @@ from narrate.plan import plan_scenes
 from narrate.progress import Progress, Stage
 from narrate.publish import check_writable, move_into_place, staging
 from narrate.read import read_article, read_bytes
-from narrate.speak import TTSEngine, resolve_voice, speak
+from narrate.speak import speak
 from narrate.theme import load_theme
 from narrate.timing import time_scenes
+from narrate.tts import TTSEngine, resolve_voice
 
 T = TypeVar("T")
 
@@ -65,6 +66,7 @@ def plan_only(script: Script) -> Script:
                     "end": None,
                     "speech_start": None,
                     "speech_end": None,
+                    "sentences": None,
                     "audio": None,
                     "card": None,
                 }

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from narrate.models import Scene, Script, Settings, Speech
+from narrate.models import Scene, Script, Settings, Speech, TimedSentence
 
 AAC_FRAME = 1024  # samples per AAC frame
 
@@ -39,6 +39,14 @@ def time_scenes(script: Script, speeches: list[Speech], settings: Settings) -> S
         scene.end = frame_time(sample + length, rate, settings.fps)
         scene.speech_start = round(sample / rate + settings.lead_in, 6)
         scene.speech_end = round(scene.speech_start + speech.duration, 6)
+        scene.sentences = [
+            TimedSentence(
+                text=s.text,
+                start=round(scene.speech_start + s.start, 3),
+                end=round(scene.speech_start + s.end, 3),
+            )
+            for s in speech.sentences
+        ]
         sample += length
     timed.duration = timed.scenes[-1].end
     return timed

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from narrate.models import Voice
+from narrate.models import Voice, WordMark
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,14 +35,24 @@ class FakeEngine:
     def voices(self) -> list[Voice]:
         return [Voice(id="gmw/en-us", name="English (America)", languages=["en-us"])]
 
-    def synthesize(self, text: str, path: Path, voice: str, rate: int) -> Path:
+    def synthesize(self, text: str, path: Path, voice: str, rate: int) -> list[WordMark]:
         self.calls.append(text)
         if self.fail_on and self.fail_on in text:
             raise RuntimeError("fake engine failure")
         if self.silent_first and len(self.calls) == 1:
-            return path  # writes nothing, like pyttsx3's early return
-        write_tone(path, 0.3 * len(text.split()) * 175 / rate)
-        return path
+            return []  # writes nothing, like pyttsx3's early return
+        per_word = 0.3 * 175 / rate
+        write_tone(path, per_word * len(text.split()))
+        marks, position = [], 0
+        for number, word in enumerate(text.split()):
+            position = text.index(word, position)
+            marks.append(
+                WordMark(
+                    start=number * per_word, char_start=position, char_end=position + len(word)
+                )
+            )
+            position += len(word)
+        return marks
 
 
 def write_tone(path: Path, seconds: float, rate: int = 22050) -> None:

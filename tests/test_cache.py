@@ -118,7 +118,8 @@ def test_cache_hit_gives_the_same_video_as_a_cold_render(tmp_path, article, real
         entry.unlink()
     warm_cache = Cache(tmp_path / "cache")
     warm = render(article, settings(tmp_path, "warm"), engine=real_engine, cache=warm_cache)
-    for kind in ("audio", "card", "chunk", "block"):
+    assert warm_cache.hits["sentence"] == 8  # every sentence of the article
+    for kind in ("card", "chunk", "block"):
         assert warm_cache.hits[kind] == 4, kind
     assert warm_cache.misses["video"] == 1
     assert stream_md5(warm.video) == stream_md5(cold.video)
@@ -136,7 +137,8 @@ def test_editing_one_section_rebuilds_only_that_scene(tmp_path, article, real_en
     article.write_text(ARTICLE.replace("Second Part", "Second Part, Revised"), encoding="utf-8")
     edited = Cache(tmp_path / "cache")
     result = render(article, settings(tmp_path, "out"), engine=real_engine, cache=edited)
-    for kind in ("audio", "card", "chunk", "block"):
+    assert (edited.hits["sentence"], edited.misses["sentence"]) == (7, 1)
+    for kind in ("card", "chunk", "block"):
         assert (edited.hits[kind], edited.misses[kind]) == (3, 1), kind
     assert result.script.scenes[2].heading == "Second Part, Revised"
     # Body text only: the card stays, only the narration is spoken again.
@@ -145,7 +147,7 @@ def test_editing_one_section_rebuilds_only_that_scene(tmp_path, article, real_en
     )
     body = Cache(tmp_path / "cache")
     render(article, settings(tmp_path, "out"), engine=real_engine, cache=body)
-    assert [body.misses[k] for k in ("audio", "block", "card", "chunk")] == [1, 1, 0, 0]
+    assert [body.misses[k] for k in ("sentence", "block", "card", "chunk")] == [1, 1, 0, 0]
 
 
 def test_corrupt_cached_segment_is_rebuilt_not_used(tmp_path, article, real_engine):

@@ -6,7 +6,8 @@ import pytest
 
 from narrate.errors import NarrateError
 from narrate.models import Scene, Script, Settings
-from narrate.speak import WavProblem, check_wav, resolve_voice, speak, synthesize_checked
+from narrate.speak import speak
+from narrate.tts import WavProblem, check_wav, resolve_voice, synthesize_checked
 from tests.conftest import FakeEngine, write_tone
 
 SHORT = "Hello there."
@@ -50,7 +51,7 @@ def test_real_engine_applies_every_voice_and_rate_change(tmp_path, real_engine):
     durations = []
     for number, (rate, voice) in enumerate(zip(rates, voices, strict=False)):
         path = tmp_path / f"{number}.wav"
-        durations.append(synthesize_checked(real_engine, MEDIUM, path, voice, rate).duration)
+        durations.append(synthesize_checked(real_engine, MEDIUM, path, voice, rate)[0].duration)
     slow, fast = durations[0::2], durations[1::2]
     assert max(fast) * 1.6 < min(slow), durations
 
@@ -67,7 +68,8 @@ def test_real_engine_voices_and_resolution(real_engine):
 
 def test_missing_wav_is_retried(tmp_path):
     engine = FakeEngine(silent_first=True)
-    script = Script(title="T", scenes=[Scene(heading="S", narration=MEDIUM)])
+    one_sentence = "The committee met again on Tuesday to discuss the budget in detail."
+    script = Script(title="T", scenes=[Scene(heading="S", narration=one_sentence)])
     speeches = speak(script, Settings(), engine, tmp_path)
     assert len(engine.calls) == 2 and speeches[0].duration > 1
 

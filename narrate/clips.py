@@ -1,0 +1,88 @@
+"""Sentence clips: one sentence synthesized, checked, trimmed to its sound, and cached.
+
+A clip keeps where each of its words starts (from the engine's word events, moved onto the
+first sound when the event falls in a pause), so captions can start where words are heard.
+"""
+
+from __future__ import annotations
+
+import json
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+
+from narrate.cache import Cache, make_key, place
+from narrate.models import WordMark
+from narrate.tts import synthesize_checked
+
+CLIP_FORMAT = 1  # bump when trimming or word placement changes
+LOUD = 600  # a sample this loud is speech, not silence (about -35 dBFS)
+KEEP_BEFORE = 0.02  # seconds kept before the first sound
+KEEP_AFTER = 0.06  # seconds kept after the last sound
+
+
+@dataclass(frozen=True)
+class Clip:
+    path: Path
+    samples: bytes  # 16-bit mono PCM
+    sample_rate: int
+    words: list[WordMark]  # starts in seconds into the clip
+
+    @property
+    def duration(self) -> float:
+        return len(self.samples) / 2 / self.sample_rate
+
+
+def clip_for(text: str, voice: str, rate: int, engine: object, folder: Path, cache: Cache) -> Clip:
+    """The clip for one sentence, from the cache when it was spoken before."""
+    name = getattr(engine, "name", "engine")
+    version = getattr(engine, "version", "")
+    key = make_key(
+        "sentence",
+        text=text,
+        voice=voice,
+        rate=rate,
+        engine=name,
+        version=version,
+        clip=CLIP_FORMAT,
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    wav_path, words_path = folder / f"{key}.wav", folder / f"{key}.json"
+    audio, marks = cache.get("sentence", key, "wav"), cache.get("words", key, "json")
+    if audio and marks:
+        place(audio, wav_path)
+        words = [WordMark.model_validate(w) for w in json.loads(marks.read_text("utf-8"))]
+    else:
+        raw = folder / f"{key}-raw.wav"
+        _, found = synthesize_checked(engine, text, raw, voice, rate)  # type: ignore[arg-type]
+        words = trim(raw, found, wav_path)
+        words_path.write_text(json.dumps([w.model_dump() for w in words]), "utf-8")
+        cache.put("sentence", key, "wav", wav_path)
+        cache.put("words", key, "json", words_path)
+    with wave.open(str(wav_path), "rb") as source:
+        return Clip(wav_path, source.readframes(source.getnframes()), source.getframerate(), words)
+
+
+def trim(raw: Path, words: list[WordMark], output: Path) -> list[WordMark]:
+    """Cut the silence around the speech; move word starts onto their first sound."""
+    import numpy as np
+
+    with wave.open(str(raw), "rb") as source:
+        rate = source.getframerate()
+        samples = np.frombuffer(source.readframes(source.getnframes()), dtype="<i2")
+    loud = np.nonzero(np.abs(samples.astype(np.int32)) >= LOUD)[0]
+    first, last = (int(loud[0]), int(loud[-1])) if len(loud) else (0, len(samples) - 1)
+    begin = max(0, first - round(KEEP_BEFORE * rate))
+    end = min(len(samples), last + round(KEEP_AFTER * rate))
+    with wave.open(str(output), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(samples[begin:end].tobytes())
+    placed = []
+    for word in words:
+        at = max(first, round(word.start * rate))
+        following = loud[np.searchsorted(loud, at) :]
+        onset = int(following[0]) if len(following) and following[0] - at < rate else at
+        placed.append(word.model_copy(update={"start": round((onset - begin) / rate, 4)}))
+    return placed

@@ -1,0 +1,85 @@
+"""The TTS engine interface, voice lookup, and checked synthesis of one utterance."""
+
+from __future__ import annotations
+
+import wave
+from array import array
+from pathlib import Path
+from typing import Protocol
+
+from narrate.errors import NarrateError
+from narrate.models import Speech, Voice, WordMark
+
+
+class TTSEngine(Protocol):
+    """A text-to-speech engine: lists voices, writes one WAV per call and says where each
+    word starts in it."""
+
+    name: str
+    version: str
+
+    def voices(self) -> list[Voice]: ...
+
+    def synthesize(self, text: str, path: Path, voice: str, rate: int) -> list[WordMark]: ...
+
+
+def resolve_voice(engine: TTSEngine, requested: str) -> str:
+    """Match a voice by id ("gmw/en-us"), short id ("en-us"), language or name."""
+    wanted = requested.strip().lower()
+    voices = engine.voices()
+    for key in (
+        lambda v: v.id.lower(),
+        lambda v: v.id.lower().rsplit("/", 1)[-1],
+        lambda v: v.name.lower(),
+    ):
+        for voice in voices:
+            if key(voice) == wanted:
+                return voice.id
+    for voice in voices:
+        if wanted in (lang.lower() for lang in voice.languages):
+            return voice.id
+    raise NarrateError(
+        f"unknown voice {requested!r} (run `narrate voices` to list them; e.g. en-us, en-gb, de)"
+    )
+
+
+def synthesize_checked(
+    engine: TTSEngine, text: str, path: Path, voice: str, rate: int, attempts: int = 3
+) -> tuple[Speech, list[WordMark]]:
+    """Synthesize, then check the WAV; retry when the engine wrote nothing usable."""
+    problem = ""
+    for _ in range(attempts):
+        path.unlink(missing_ok=True)
+        try:
+            words = engine.synthesize(text, path, voice, rate)
+            return check_wav(path, text, rate), words
+        except WavProblem as exc:
+            problem = str(exc)
+    raise RuntimeError(f"{engine.name} failed to write {path.name} ({problem})")
+
+
+class WavProblem(Exception):
+    """The engine produced no usable WAV for this text."""
+
+
+def check_wav(path: Path, text: str, rate: int) -> Speech:
+    """A valid 16-bit PCM WAV, not silent, whose length is plausible for `text` at `rate`."""
+    if not path.exists():
+        raise WavProblem("no file written")
+    try:
+        with wave.open(str(path), "rb") as wav:
+            frames = wav.getnframes()
+            sample_rate = wav.getframerate()
+            if wav.getsampwidth() != 2 or frames == 0:
+                raise WavProblem("empty or not 16-bit PCM")
+            samples = array("h", wav.readframes(frames))  # little-endian on every target
+    except (wave.Error, EOFError) as exc:
+        raise WavProblem(f"invalid WAV: {exc}") from exc
+    duration = frames / sample_rate
+    expected = max(1, len(text.split())) * 60.0 / rate
+    if not 0.25 * expected <= duration <= 4 * expected + 2:
+        raise WavProblem(f"{duration:.2f} s of audio for about {expected:.2f} s of text")
+    every = samples[::8]  # plenty to tell speech from silence, 8x cheaper
+    if max(every) < 200 and -min(every) < 200:
+        raise WavProblem("silent audio")
+    return Speech(path=path, duration=duration, sample_rate=sample_rate)
