@@ -20,6 +20,7 @@ def assemble(
     chunks: list[Path],
     blocks: Iterable[Path],
     block_keys: list[str],
+    metadata: Path,
     fps: int,
     work: Path,
     output: Path,
@@ -28,7 +29,8 @@ def assemble(
     """Write the MP4 for a timed script to `output` (from the cache when nothing changed).
 
     `blocks` yields each scene's narration block in order, possibly as each is encoded;
-    `block_keys` are their cache keys, which name their content.
+    `block_keys` are their cache keys, which name their content. `metadata` is an ffmetadata
+    file with the title and the chapters.
     """
     frames = [frames_of(scene, fps) for scene in script.scenes]
     key = make_key(
@@ -37,7 +39,7 @@ def assemble(
         frames=frames,
         fps=fps,
         blocks=block_keys,
-        title=script.title,
+        metadata=file_hash(metadata),
     )
     if entry := cache.get("video", key, "mp4"):
         for _ in blocks:  # let every block finish, as a render without the cache would
@@ -52,8 +54,9 @@ def assemble(
             "-y",
             *("-r", str(fps), "-f", "h264", "-i", str(video)),
             *("-f", "aac", "-i", "pipe:0"),
+            *("-f", "ffmetadata", "-i", str(metadata)),
             *("-map", "0:v:0", "-map", "1:a:0", "-c", "copy"),
-            *("-metadata", f"title={script.title}", "-fflags", "+bitexact"),
+            *("-map_metadata", "2", "-map_chapters", "2", "-fflags", "+bitexact"),
             *("-movflags", "+faststart", str(output)),
         ],
         (block.read_bytes() for block in blocks),

@@ -15,6 +15,8 @@ from pydantic import BaseModel, ValidationError
 from narrate.assemble import assemble
 from narrate.audio import audio_block_for, block_key
 from narrate.cache import Cache
+from narrate.captions import build_cues, write_srt, write_vtt
+from narrate.chapters import write_chapters_txt, write_ffmetadata
 from narrate.draw import card_for
 from narrate.encode import chunk_for
 from narrate.engines import get_engine
@@ -114,6 +116,11 @@ def render(
                 pool.submit(with_step, steps, audio_block_for, speech, settings, n, build, cache)
                 for n, speech in enumerate(speeches, start=1)
             ]
+            cues = build_cues(timed, speeches)
+            write_srt(cues, work / "captions.srt")
+            write_vtt(cues, work / "captions.vtt")
+            write_chapters_txt(timed, work / "chapters.txt")
+            metadata = write_ffmetadata(timed, build / "metadata.txt")
             cards, chunks = zip(*(future.result() for future in visuals), strict=True)
             video = work / f"{timed.slug}.mp4"
             assemble(
@@ -121,6 +128,7 @@ def render(
                 list(chunks),
                 (future.result() for future in blocks),
                 [block_key(speech, settings) for speech in speeches],
+                metadata,
                 settings.fps,
                 build,
                 video,

@@ -1,0 +1,156 @@
+"""Captions from the measured speech: cues of at most 2 lines of 42 characters, each starting
+where its first word is heard; written as SRT and WebVTT sidecars (and burned in by draw).
+
+A sentence that does not fit one cue is split at natural breaks (after , ; : and dashes, or
+before a conjunction), and each part starts at its first word's measured time.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from narrate.models import Script, Speech, WordMark
+
+LINE_CHARS = 42
+MAX_LINES = 2
+LINGER = 0.6  # seconds a cue may stay up after its words, until the next cue
+BREAK_AFTER = re.compile(r"[,;:—–]$|\)$")
+BREAK_BEFORE = {
+    "and", "but", "or", "nor", "so", "yet", "because", "while", "when", "which", "who",
+    "whom", "whose", "that", "where", "although", "though", "if", "unless", "until", "after",
+    "before", "since", "as", "to", "with", "for", "from", "in", "on", "by", "during", "about",
+    "against", "into", "through", "over", "under", "without", "within", "between", "than",
+    "whether", "not",
+}  # fmt: skip
+
+
+class Cue(BaseModel):
+    start: float
+    end: float
+    lines: list[str]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+def wrap_lines(text: str, width: int = LINE_CHARS) -> list[str]:
+    """Greedy wrap by characters; a word longer than the line is cut."""
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        while len(word) > width:
+            if current:
+                lines.append(current)
+                current = ""
+            lines.append(word[:width])
+            word = word[width:]
+        candidate = f"{current} {word}" if current else word
+        if len(candidate) <= width:
+            current = candidate
+        else:
+            lines.append(current)
+            current = word
+    if current:
+        lines.append(current)
+    return lines
+
+
+def fits(words: list[str]) -> bool:
+    return len(wrap_lines(" ".join(words))) <= MAX_LINES
+
+
+def split_words(words: list[str]) -> list[list[str]]:
+    """Consecutive groups of words, each fitting one cue, broken where speech breaks."""
+    groups: list[list[str]] = []
+    start = 0
+    while start < len(words):
+        end = start + 1
+        while end < len(words) and fits(words[start : end + 1]):
+            end += 1
+        if end < len(words):
+            end = natural_break(words, start, end)
+        groups.append(words[start:end])
+        start = end
+    return groups
+
+
+def natural_break(words: list[str], start: int, end: int) -> int:
+    """The best place to end a cue covering words[start:end] (which all fit)."""
+    minimum = start + max(1, (end - start) // 2)  # keep cues at least half full
+    for cut in range(end, minimum - 1, -1):
+        if BREAK_AFTER.search(words[cut - 1]):
+            return cut
+    for cut in range(end, minimum - 1, -1):
+        if cut < len(words) and words[cut].lower().strip("\"'“‘(") in BREAK_BEFORE:
+            return cut
+    return end
+
+
+def sentence_cues(text: str, start: float, end: float, marks: list[WordMark]) -> list[Cue]:
+    """Cues for one sentence; `marks` are its words' start times (seconds in the video)."""
+    tokens = [(m.start(), m.group()) for m in re.finditer(r"\S+", text)]
+    times = token_times(tokens, marks, start)
+    words = [token for _, token in tokens]
+    cues: list[Cue] = []
+    index = 0
+    for group in split_words(words):
+        cue_start = times[index] if cues else start
+        cues.append(Cue(start=round(cue_start, 3), end=end, lines=wrap_lines(" ".join(group))))
+        index += len(group)
+    for cue, following in zip(cues, cues[1:], strict=False):
+        cue.end = following.start
+    return cues
+
+
+def token_times(tokens: list[tuple[int, str]], marks: list[WordMark], start: float) -> list[float]:
+    """Each token's start: the first word mark inside it, else the previous token's time."""
+    times = []
+    last = start
+    for position, token in tokens:
+        inside = [m.start for m in marks if position <= m.char_start < position + len(token)]
+        last = min(inside) if inside else last
+        times.append(max(last, start))
+    return times
+
+
+def build_cues(script: Script, speeches: list[Speech]) -> list[Cue]:
+    """All cues of a timed script, in order."""
+    cues: list[Cue] = []
+    for scene, speech in zip(script.scenes, speeches, strict=True):
+        offset = scene.speech_start or 0.0
+        for sentence in speech.sentences:
+            shifted = [m.model_copy(update={"start": offset + m.start}) for m in sentence.words]
+            cues += sentence_cues(
+                sentence.text, offset + sentence.start, offset + sentence.end, shifted
+            )
+    for cue, following in zip(cues, [*cues[1:], None], strict=True):
+        limit = following.start if following else cue.end + LINGER
+        cue.end = round(min(cue.end + LINGER, limit), 3)
+    return cues
+
+
+def timestamp(seconds: float, separator: str) -> str:
+    millis = round(seconds * 1000)
+    hours, rest = divmod(millis, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    whole, millis = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{whole:02d}{separator}{millis:03d}"
+
+
+def write_srt(cues: list[Cue], path: Path) -> Path:
+    blocks = [
+        f"{n}\n{timestamp(c.start, ',')} --> {timestamp(c.end, ',')}\n{c.text}\n"
+        for n, c in enumerate(cues, start=1)
+    ]
+    path.write_text("\n".join(blocks), encoding="utf-8")
+    return path
+
+
+def write_vtt(cues: list[Cue], path: Path) -> Path:
+    blocks = [f"{timestamp(c.start, '.')} --> {timestamp(c.end, '.')}\n{c.text}\n" for c in cues]
+    path.write_text("WEBVTT\n\n" + "\n".join(blocks), encoding="utf-8")
+    return path

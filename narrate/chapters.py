@@ -1,0 +1,49 @@
+"""Chapters: one per scene, titled with its heading, in the MP4 and as chapters.txt."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from narrate.models import Script
+
+
+def clock(seconds: float) -> str:
+    """00:00, or 1:02:03 past an hour, as video sites write chapter times."""
+    whole = int(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+
+
+def write_chapters_txt(script: Script, path: Path) -> Path:
+    """`00:00 Title` lines, the first at 00:00, one per scene."""
+    lines = [f"{clock(scene.start or 0.0)} {one_line(scene.heading)}" for scene in script.scenes]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def write_ffmetadata(script: Script, path: Path) -> Path:
+    """An ffmpeg metadata file whose [CHAPTER] sections ffmpeg writes into the MP4."""
+    sections = [";FFMETADATA1", f"title={escape(script.title)}"]
+    for scene in script.scenes:
+        start, end = round((scene.start or 0.0) * 1000), round((scene.end or 0.0) * 1000)
+        sections += [
+            "[CHAPTER]",
+            "TIMEBASE=1/1000",
+            f"START={start}",
+            f"END={end}",
+            f"title={escape(one_line(scene.heading))}",
+        ]
+    path.write_text("\n".join(sections) + "\n", encoding="utf-8")
+    return path
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def escape(value: str) -> str:
+    """ffmetadata escapes '=', ';', '#', '\\' and newlines with a backslash."""
+    for char in ("\\", "=", ";", "#", "\n"):
+        value = value.replace(char, "\\" + char)
+    return value
