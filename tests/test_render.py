@@ -56,7 +56,16 @@ def test_render_writes_the_promised_files(rendered):
     assert str(video) in result.stdout
     assert result.stderr == ""  # no progress display when stderr is not a terminal, no chatter
     assert sorted(p.name for p in folder.iterdir()) == sorted(
-        ["audio", "cards", "poster.png", "script.json", video.name]
+        [
+            "audio",
+            "cards",
+            "captions.srt",
+            "captions.vtt",
+            "chapters.txt",
+            "poster.png",
+            "script.json",
+            video.name,
+        ]
     )
     assert sorted(p.name for p in (folder / "cards").iterdir()) == ["01.png", "02.png", "03.png"]
     assert sorted(p.name for p in (folder / "audio").iterdir()) == ["01.wav", "02.wav", "03.wav"]
