@@ -14,6 +14,7 @@ from pathlib import Path
 
 from narrate.cache import Cache, file_hash, make_key, place
 from narrate.ffmpeg import run_ffmpeg
+from narrate.loudness import CEILING_DBFS, LOUDNESS_VERSION, TARGET_LUFS, normalize
 from narrate.models import Settings, Speech
 from narrate.timing import AAC_FRAME, block_samples
 
@@ -55,14 +56,20 @@ def block_key(speech: Speech, settings: Settings) -> str:
         samples=block_samples(speech, settings),
         lead=round(settings.lead_in * speech.sample_rate),
         codec=AUDIO_ARGS,
+        loudness=(TARGET_LUFS, CEILING_DBFS, LOUDNESS_VERSION),
     )
 
 
 def write_block(speech: Speech, lead: int, samples: int, path: Path) -> Path:
+    """Lead-in silence, the speech at the target loudness, silence to the block's end."""
+    import numpy as np
+
     with wave.open(str(speech.path), "rb") as source:
         if source.getnchannels() != 1 or source.getsampwidth() != 2:
             raise ValueError(f"{speech.path.name}: expected mono 16-bit audio")
-        voice = source.readframes(source.getnframes())
+        raw = np.frombuffer(source.readframes(source.getnframes()), dtype="<i2")
+    level = normalize(raw.astype(np.float32) / 32768, speech.sample_rate)
+    voice = np.round(level * 32767).astype("<i2").tobytes()
     tail = samples - lead - len(voice) // 2
     if tail < 0:
         raise ValueError(f"{speech.path.name}: speech longer than its block")

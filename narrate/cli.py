@@ -92,6 +92,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
             theme=args.theme,
             out_dir=args.out,
             scene_pause=args.pause,
+            sentence_pause=args.sentence_pause,
+            paragraph_pause=args.sentence_pause * 2,
         )
     except ValidationError as exc:
         raise NarrateError(f"invalid settings: {one_line(exc)}") from exc

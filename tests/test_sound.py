@@ -1,0 +1,91 @@
+"""Sound: loudness and true peak measured with ffmpeg's ebur128 filter on the rendered MP4;
+pauses between sentences, paragraphs and scenes as configured; the in-process loudness meter
+agrees with ffmpeg's."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from narrate.cache import Cache
+from narrate.ffmpeg import ffmpeg_exe
+from narrate.loudness import integrated_loudness, normalize
+from narrate.models import Settings
+from narrate.render import render
+
+ARTICLE = """# Sound Check
+
+The first sentence of the lede. The second sentence follows a short pause.
+
+A new paragraph starts after a longer pause.
+
+## A second scene
+
+It comes after the longest pause of all, between scenes.
+"""
+
+
+def ebur128(path: Path) -> tuple[float, float]:
+    """Integrated loudness (LUFS) and true peak (dBTP) as ffmpeg measures them."""
+    out = subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-nostats", "-i", str(path), "-af",
+         "ebur128=peak=true:framelog=verbose", "-f", "null", "-"],
+        capture_output=True, text=True, check=True,
+    ).stderr  # fmt: skip
+    summary = out[out.rindex("Summary:") :]
+    loudness = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))
+    peak = float(re.search(r"Peak:\s+(-?[\d.]+) dBFS", summary).group(1))
+    return loudness, peak
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory, real_engine):
+    base = tmp_path_factory.mktemp("sound")
+    article = base / "sound.md"
+    article.write_text(ARTICLE, encoding="utf-8")
+    settings = Settings(
+        width=320, height=180, out_dir=base / "out", sentence_pause=0.4, paragraph_pause=0.9,
+        scene_pause=1.5,
+    )  # fmt: skip
+    return render(article, settings, engine=real_engine, cache=Cache(None)), settings
+
+
+def test_loudness_is_minus_16_lufs_and_true_peak_under_minus_1(rendered):
+    result, _ = rendered
+    loudness, peak = ebur128(result.video)
+    assert abs(loudness - (-16.0)) <= 1.0
+    assert peak <= -1.0
+
+
+def test_pauses_follow_the_settings(rendered):
+    result, settings = rendered
+    first, second = result.script.scenes
+    gaps = [b.start - a.end for a, b in zip(first.sentences, first.sentences[1:], strict=False)]
+    # The title, two sentences of lede, a new paragraph: paragraph, sentence, paragraph gaps,
+    # each the pause plus the few ms kept around each sentence's sound.
+    assert gaps[0] == pytest.approx(settings.paragraph_pause, abs=0.15)
+    assert gaps[1] == pytest.approx(settings.sentence_pause, abs=0.15)
+    assert gaps[2] == pytest.approx(settings.paragraph_pause, abs=0.15)
+    between_scenes = second.sentences[0].start - first.sentences[-1].end
+    assert between_scenes >= settings.scene_pause + settings.lead_in - 0.1
+    assert between_scenes > gaps[2] > gaps[1]
+
+
+def test_meter_agrees_with_ffmpeg_and_normalize_hits_the_target(tmp_path, real_engine):
+    from narrate.tts import synthesize_checked
+
+    path = tmp_path / "speech.wav"
+    synthesize_checked(real_engine, "A sentence to measure. " * 8, path, "gmw/en-us", 175)
+    with wave.open(str(path)) as source:
+        rate = source.getframerate()
+        samples = np.frombuffer(source.readframes(source.getnframes()), "<i2") / 32768
+    assert integrated_loudness(samples, rate) == pytest.approx(ebur128(path)[0], abs=0.5)
+    level = normalize(samples.astype(np.float32), rate)
+    assert integrated_loudness(level, rate) == pytest.approx(-16.0, abs=0.1)
+    assert np.abs(level).max() <= 10 ** (-2 / 20) + 1e-6
+    assert len(level) == len(samples)
