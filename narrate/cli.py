@@ -65,6 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds of silence after each scene (default: 0.8)",
     )
     render.add_argument(
+        "--sentence-pause",
+        type=float,
+        default=0.35,
+        help="seconds between sentences (default: 0.35; between paragraphs: twice that)",
+    )
+    render.add_argument(
         "--cache-dir",
         type=Path,
         help="cache folder (default: $NARRATE_CACHE_DIR, else ~/.cache/narrate)",
@@ -92,6 +98,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
             theme=args.theme,
             out_dir=args.out,
             scene_pause=args.pause,
+            sentence_pause=args.sentence_pause,
+            paragraph_pause=args.sentence_pause * 2,
             sentence_pause=args.sentence_pause,
             paragraph_pause=args.sentence_pause * 2,
         )

@@ -145,7 +145,7 @@ class Settings(BaseModel):
     scene_pause: float = Field(0.8, ge=0.0, le=5.0, description="seconds of silence after a scene")
     lead_in: float = Field(0.3, ge=0.0, le=5.0, description="seconds before a scene's speech")
     sentence_pause: float = Field(0.35, ge=0.0, le=3.0, description="seconds between sentences")
-    paragraph_pause: float = Field(0.7, ge=0.0, le=5.0, description="seconds between paragraphs")
+    paragraph_pause: float = Field(0.7, ge=0.0, le=6.0, description="seconds between paragraphs")
 
     @field_validator("width", "height")
     @classmethod
