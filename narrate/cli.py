@@ -100,8 +100,6 @@ def settings_from(args: argparse.Namespace) -> Settings:
             scene_pause=args.pause,
             sentence_pause=args.sentence_pause,
             paragraph_pause=args.sentence_pause * 2,
-            sentence_pause=args.sentence_pause,
-            paragraph_pause=args.sentence_pause * 2,
         )
     except ValidationError as exc:
         raise NarrateError(f"invalid settings: {one_line(exc)}") from exc
