@@ -1,6 +1,7 @@
-"""Stage 5: assemble. Each scene's video is its card's chunk held for the scene's frames; the
-narration track is the scenes' AAC blocks back to back; ffmpeg muxes both into the MP4 by
-stream copy. Nothing is re-encoded here, and the mux starts before the last block is encoded.
+"""Stage 5: assemble. Each scene's video is its pictures held for their frames (byte copy of
+encoded keyframes and skip frames); the narration track is the scenes' AAC blocks back to
+back; ffmpeg muxes both, with the chapters, into the MP4 by stream copy. Nothing is
+re-encoded here, and the mux starts before the last block is encoded.
 """
 
 from __future__ import annotations
@@ -9,15 +10,15 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from narrate.cache import Cache, file_hash, make_key, place
-from narrate.encode import hold
+from narrate.encode import hold, load_pack
 from narrate.ffmpeg import run_ffmpeg_fed
 from narrate.models import Script
-from narrate.timing import frames_of
 
 
 def assemble(
     script: Script,
-    chunks: list[Path],
+    packs: list[Path],
+    timelines: list[list[tuple[int, int]]],
     blocks: Iterable[Path],
     block_keys: list[str],
     metadata: Path,
@@ -28,15 +29,15 @@ def assemble(
 ) -> Path:
     """Write the MP4 for a timed script to `output` (from the cache when nothing changed).
 
+    `timelines` says, per scene, which of its pack's pictures shows for how many frames.
     `blocks` yields each scene's narration block in order, possibly as each is encoded;
     `block_keys` are their cache keys, which name their content. `metadata` is an ffmetadata
     file with the title and the chapters.
     """
-    frames = [frames_of(scene, fps) for scene in script.scenes]
     key = make_key(
         "video",
-        chunks=[file_hash(chunk) for chunk in chunks],
-        frames=frames,
+        packs=[file_hash(pack) for pack in packs],
+        timelines=timelines,
         fps=fps,
         blocks=block_keys,
         metadata=file_hash(metadata),
@@ -47,8 +48,8 @@ def assemble(
         return place(entry, output)
     video = work / "video.h264"
     with video.open("wb") as out:
-        for chunk, count in zip(chunks, frames, strict=True):
-            out.write(hold(chunk.read_bytes(), count, fps))
+        for pack, runs in zip(packs, timelines, strict=True):
+            out.writelines(hold(load_pack(pack), runs, fps))
     run_ffmpeg_fed(
         [
             "-y",

@@ -13,6 +13,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from narrate.models import Script, Speech, WordMark
+from narrate.sentences import split_sentences
 
 LINE_CHARS = 42
 MAX_LINES = 2
@@ -117,20 +118,34 @@ def token_times(tokens: list[tuple[int, str]], marks: list[WordMark], start: flo
     return times
 
 
-def build_cues(script: Script, speeches: list[Speech]) -> list[Cue]:
-    """All cues of a timed script, in order."""
-    cues: list[Cue] = []
+def scene_cue_lines(narration: str) -> list[list[str]]:
+    """The lines of each cue of a scene, in order: known from the text, before any timing."""
+    return [
+        wrap_lines(" ".join(group))
+        for sentence in split_sentences(narration)
+        for group in split_words(sentence.text.split())
+    ]
+
+
+def build_cues(script: Script, speeches: list[Speech]) -> list[list[Cue]]:
+    """Each scene's cues, timed from its measured speech (seconds in the video).
+
+    A cue stays up to LINGER seconds after its words, never past the next cue or its scene.
+    """
+    scenes: list[list[Cue]] = []
     for scene, speech in zip(script.scenes, speeches, strict=True):
         offset = scene.speech_start or 0.0
+        cues: list[Cue] = []
         for sentence in speech.sentences:
             shifted = [m.model_copy(update={"start": offset + m.start}) for m in sentence.words]
             cues += sentence_cues(
                 sentence.text, offset + sentence.start, offset + sentence.end, shifted
             )
-    for cue, following in zip(cues, [*cues[1:], None], strict=True):
-        limit = following.start if following else cue.end + LINGER
-        cue.end = round(min(cue.end + LINGER, limit), 3)
-    return cues
+        for cue, following in zip(cues, [*cues[1:], None], strict=True):
+            limit = following.start if following else (scene.end or cue.end + LINGER)
+            cue.end = round(min(cue.end + LINGER, limit), 3)
+        scenes.append(cues)
+    return scenes
 
 
 def timestamp(seconds: float, separator: str) -> str:

@@ -71,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds between sentences (default: 0.35; between paragraphs: twice that)",
     )
     render.add_argument(
+        "--no-captions", action="store_true", help="do not burn captions into the video"
+    )
+    render.add_argument(
         "--cache-dir",
         type=Path,
         help="cache folder (default: $NARRATE_CACHE_DIR, else ~/.cache/narrate)",
@@ -100,6 +103,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
             scene_pause=args.pause,
             sentence_pause=args.sentence_pause,
             paragraph_pause=args.sentence_pause * 2,
+            captions=not args.no_captions,
         )
     except ValidationError as exc:
         raise NarrateError(f"invalid settings: {one_line(exc)}") from exc

@@ -27,6 +27,7 @@ class Card:
     image: Image.Image
     safe: Box
     boxes: dict[str, Box] = field(default_factory=dict)  # what was drawn where, for checks
+    reserve: int = 0  # pixels kept free above the bottom of the safe area, for captions
 
 
 def draw_cards(
@@ -59,20 +60,27 @@ def card_for(script: Script, number: int, settings: Settings, folder: Path, cach
         date=script.date,
         theme=theme.model_dump(),
         size=settings.size,
+        captions=settings.captions,
         narrate=__version__,
     )
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{number:02d}.png"
     if entry := cache.get("card", key, "png"):
         return place(entry, path)
-    draw_card(script, number, theme, settings.width, settings.height).image.save(path)
+    card = draw_card(script, number, theme, settings.width, settings.height, settings.captions)
+    card.image.save(path)
     cache.put("card", key, "png", path)
     return path
 
 
-def draw_card(script: Script, number: int, theme: Theme, width: int, height: int) -> Card:
-    """Card for scene `number` (1-based) of `script`."""
+def draw_card(
+    script: Script, number: int, theme: Theme, width: int, height: int, captions: bool = False
+) -> Card:
+    """Card for scene `number` (1-based) of `script`, with room for captions if asked."""
     card = blank_card(theme, width, height)
+    if captions:
+        zone = caption_zone(card, theme)
+        card.reserve = zone[3] - zone[1] + scale(card, 24)
     if script.scenes[number - 1].kind == "opening":
         draw_opening(card, script, theme)
     else:
@@ -85,8 +93,7 @@ def blank_card(theme: Theme, width: int, height: int) -> Card:
     bottom = Image.new("RGB", (width, height), theme.background_bottom)
     mask = Image.linear_gradient("L").resize((width, height))
     image = Image.composite(bottom, top, mask)
-    margin_x, margin_y = round(width * theme.margin_x), round(height * theme.margin_y)
-    return Card(image=image, safe=(margin_x, margin_y, width - margin_x, height - margin_y))
+    return Card(image=image, safe=blank_safe(image, theme))
 
 
 def scale(card: Card, pixels: float) -> int:
@@ -108,6 +115,7 @@ def draw_opening(card: Card, script: Script, theme: Theme) -> None:
     byline_size = scale(card, theme.byline_size)
     byline_height = round(byline_size * 1.4) + scale(card, 40) if script.byline else 0
     gap = scale(card, 48)
+    bottom -= card.reserve
     area_top, area_bottom = label_bottom + gap, bottom - byline_height
     title = fit(
         script.title,
@@ -193,7 +201,7 @@ def draw_scene(card: Card, script: Script, number: int, theme: Theme) -> None:
     gap = scale(card, 56)
     rule_height = scale(card, 8)
     area_top = max(card.boxes["counter"][3], card.boxes["article_title"][3]) + gap
-    area_bottom = track[1] - gap
+    area_bottom = track[1] - gap - card.reserve
     heading = fit(
         scene.heading,
         theme.font_path(True),
@@ -251,3 +259,49 @@ def draw_lines(
         max(b[2] for b in boxes),
         max(b[3] for b in boxes),
     )
+
+
+def caption_zone(card: Card, theme: Theme) -> Box:
+    """Where captions go: two lines at the bottom of the safe area, above the progress track."""
+    left, _, right, bottom = card.safe
+    size = scale(card, theme.caption_size)
+    line = round(size * 1.3)
+    bottom -= scale(card, 28)
+    return (left, bottom - 2 * line - 2 * scale(card, 14), right, bottom)
+
+
+def draw_caption(card_image: Image.Image, lines: list[str], theme: Theme) -> Image.Image:
+    """The card with a caption on a contrasting band, centred in the caption zone."""
+    card = Card(image=card_image.copy(), safe=blank_safe(card_image, theme))
+    left, top, right, bottom = caption_zone(card, theme)
+    size = scale(card, theme.caption_size)
+    face = font(theme.font_path(False), size)
+    while size > 8 and max(face.getlength(line) for line in lines) > right - left - scale(card, 40):
+        size -= 2
+        face = font(theme.font_path(False), size)
+    line_height = round(size * 1.3)
+    pad_x, pad_y = scale(card, 20), scale(card, 14)
+    width = round(max(face.getlength(line) for line in lines)) + 2 * pad_x
+    height = line_height * len(lines) + 2 * pad_y
+    x0 = (left + right - width) // 2
+    box = (x0, bottom - height, x0 + width, bottom)
+    region = card.image.crop(box).convert("RGBA")
+    overlay = Image.new("RGBA", region.size, (0, 0, 0, 0))
+    alpha = round(255 * theme.caption_opacity)
+    colour = tuple(int(theme.caption_background[i : i + 2], 16) for i in (1, 3, 5))
+    ImageDraw.Draw(overlay).rounded_rectangle(
+        (0, 0, region.width - 1, region.height - 1), radius=pad_y, fill=(*colour, alpha)
+    )
+    image = card.image
+    image.paste(Image.alpha_composite(region, overlay).convert("RGB"), box[:2])
+    draw = ImageDraw.Draw(image)
+    for index, line in enumerate(lines):
+        y = box[1] + pad_y + index * line_height + line_height // 2
+        draw.text(((box[0] + box[2]) / 2, y), line, font=face, fill=theme.caption_text, anchor="mm")
+    return image
+
+
+def blank_safe(image: Image.Image, theme: Theme) -> Box:
+    width, height = image.size
+    margin_x, margin_y = round(width * theme.margin_x), round(height * theme.margin_y)
+    return (margin_x, margin_y, width - margin_x, height - margin_y)

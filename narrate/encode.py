@@ -1,77 +1,109 @@
-"""Encoding still cards cheaply: each distinct card is encoded once, as a one-second chunk.
+"""Encoding a scene's pictures cheaply: each distinct picture is encoded once, as one keyframe.
 
-A still card does not need every frame pushed through a pipe. ffmpeg decodes the PNG once,
-converts it to yuv420p once, repeats it in memory, and x264 encodes one second of it: one
-keyframe (with its parameter sets), then frames that are all skip blocks, as a raw H.264
-stream with an access unit delimiter before every frame. A scene of N frames is that chunk
-repeated N // fps times plus its first N % fps frames, by plain byte copy: every scene starts
-on a keyframe (and has one every second), timing is frame-exact, and the encoding cost of a
-scene does not grow with its length.
+A scene shows a few still pictures: its card, and the card with each caption. x264 encodes
+each of them once as an IDR frame (with its parameter sets), in one process per scene fed
+raw frames on a pipe, plus one "skip" frame (every block copies the frame before). The
+scene's video is then assembled by byte copy: a picture's IDR, then the skip frame renumbered
+for each following frame, with the IDR repeated every KEYFRAME_SECONDS so seeking stays
+quick. Encoding cost no longer depends on how long anything is on screen.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from narrate.cache import Cache, file_hash, make_key, place
-from narrate.ffmpeg import run_ffmpeg
+from PIL import Image
 
+from narrate.cache import Cache, make_key, place
+from narrate.ffmpeg import run_ffmpeg_fed
+from narrate.h264 import Numbering, access_units, is_idr, numbering, renumber, sps_of
+
+KEYFRAME_SECONDS = 2.0
 X264_ARGS = [
     *("-c:v", "libx264", "-preset", "veryfast", "-tune", "stillimage", "-crf", "18"),
-    *("-profile:v", "high", "-pix_fmt", "yuv420p", "-bf", "0"),
+    *("-profile:v", "high", "-pix_fmt", "yuv420p", "-forced-idr", "1"),
+    "-x264-params",
+    "keyint=600:min-keyint=1:scenecut=0:bframes=0:ref=1:aud=1:repeat-headers=1:stitchable=1"
+    ":threads=2",
 ]
-AUD = b"\x00\x00\x00\x01\x09"  # start code + access unit delimiter NAL (type 9), as x264 writes it
+SKIP_MAX_BYTES = 4096  # a frame of nothing but skipped blocks is tiny at any size
+EXTRA_FRAMES = 3  # the last picture again: x264 settles, the last of them is a pure skip
 
 
-def chunk_frames(fps: int) -> int:
-    return fps  # one second: a keyframe every second keeps seeking quick
+@dataclass
+class Pack:
+    """A scene's encoded pictures: one IDR access unit each, and one skip frame."""
+
+    pictures: list[bytes]
+    skip: bytes
+    rules: Numbering
+    _skips: dict[int, bytes] = field(default_factory=dict)
+
+    def skip_frame(self, since_keyframe: int) -> bytes:
+        if since_keyframe not in self._skips:
+            self._skips[since_keyframe] = renumber(self.skip, self.rules, since_keyframe)
+        return self._skips[since_keyframe]
 
 
-def encode_chunk(card: Path, fps: int, output: Path) -> Path:
-    """`chunk_frames(fps)` frames of `card` as raw H.264: one keyframe, then skip frames."""
-    frames = chunk_frames(fps)
-    run_ffmpeg(
+def encode_pack(pictures: list[Image.Image], fps: int, output: Path) -> Path:
+    """One IDR per picture, then EXTRA_FRAMES of the last picture, as raw H.264."""
+    width, height = pictures[0].size
+    frames = [*pictures, *[pictures[-1]] * EXTRA_FRAMES]
+    run_ffmpeg_fed(
         [
             "-y",
-            *("-i", str(card)),
-            *("-vf", f"format=yuv420p,loop=loop={frames - 1}:size=1:start=0,setpts=N/{fps}/TB"),
-            *("-r", str(fps), "-frames:v", str(frames)),
+            *("-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}"),
+            *("-r", str(fps), "-i", "pipe:0"),
+            *("-force_key_frames", f"expr:lt(n,{len(pictures)})"),
             *X264_ARGS,
-            *("-x264-params", f"keyint={frames}:min-keyint={frames}:scenecut=0:aud=1"),
             *("-an", "-fflags", "+bitexact", "-f", "h264", str(output)),
         ],
-        "encoding the card",
-        card,
+        (picture.convert("RGB").tobytes() for picture in frames),
+        "encoding the pictures of",
+        output,
     )
-    if len(access_units(output.read_bytes())) != frames:
-        raise RuntimeError(f"{output.name}: expected {frames} frames from x264")
+    if len(load_pack(output).pictures) != len(pictures):  # fail now if x264 did otherwise
+        raise RuntimeError(f"{output.name}: x264 did not write one keyframe per picture")
     return output
 
 
-def chunk_for(card: Path, fps: int, folder: Path, cache: Cache) -> Path:
-    """The encoded chunk for `card`, from the cache when it was encoded before."""
-    key = make_key("chunk", card=file_hash(card), fps=fps, x264=X264_ARGS)
-    destination = folder / f"{card.stem}.h264"
-    if entry := cache.get("chunk", key, "h264"):
-        return place(entry, destination)
-    encode_chunk(card, fps, destination)
-    cache.put("chunk", key, "h264", destination)
-    return destination
+def load_pack(path: Path) -> Pack:
+    """A pack file: its leading keyframes are the pictures, its last frame the skip."""
+    units = access_units(path.read_bytes())
+    count = next((i for i, unit in enumerate(units) if not is_idr(unit)), len(units))
+    if len(units) != count + EXTRA_FRAMES:
+        raise RuntimeError(f"{path.name}: {len(units)} frames, expected {count + EXTRA_FRAMES}")
+    pictures, skip = units[:count], units[-1]
+    if not all(is_idr(unit) for unit in pictures) or is_idr(skip):
+        raise RuntimeError(f"{path.name}: x264 did not write one keyframe per picture")
+    if len(skip) > SKIP_MAX_BYTES:
+        raise RuntimeError(f"{path.name}: the last frame is not a pure skip frame")
+    return Pack(pictures=pictures, skip=skip, rules=numbering(sps_of(pictures[0])))
 
 
-def access_units(stream: bytes) -> list[bytes]:
-    """Split a raw H.264 stream written with aud=1 into its frames."""
-    starts = []
-    position = stream.find(AUD)
-    while position != -1:
-        starts.append(position)
-        position = stream.find(AUD, position + len(AUD))
-    if not starts or starts[0] != 0:
-        raise ValueError("not an H.264 stream with access unit delimiters")
-    return [stream[a:b] for a, b in zip(starts, [*starts[1:], len(stream)], strict=True)]
+def pack_for(
+    pictures: Callable[[], list[Image.Image]],
+    identity: dict[str, object],
+    fps: int,
+    path: Path,
+    cache: Cache,
+) -> Path:
+    """The encoded pack for a scene's pictures (drawn only when not in the cache);
+    `identity` names everything the pictures depend on."""
+    key = make_key("pack", **identity, fps=fps, x264=X264_ARGS, extra=EXTRA_FRAMES)
+    if entry := cache.get("pack", key, "h264"):
+        return place(entry, path)
+    encode_pack(pictures(), fps, path)
+    cache.put("pack", key, "h264", path)
+    return path
 
 
-def hold(chunk: bytes, frames: int, fps: int) -> bytes:
-    """The chunk repeated to exactly `frames` frames (each repetition starts on a keyframe)."""
-    whole, rest = divmod(frames, chunk_frames(fps))
-    return chunk * whole + b"".join(access_units(chunk)[:rest])
+def hold(pack: Pack, timeline: list[tuple[int, int]], fps: int) -> Iterator[bytes]:
+    """Frames showing picture i for n frames, for each (i, n) of the timeline."""
+    keyframe_every = max(1, round(KEYFRAME_SECONDS * fps))
+    for picture, frames in timeline:
+        for frame in range(frames):
+            since = frame % keyframe_every
+            yield pack.pictures[picture] if since == 0 else pack.skip_frame(since)

@@ -146,6 +146,7 @@ class Settings(BaseModel):
     lead_in: float = Field(0.3, ge=0.0, le=5.0, description="seconds before a scene's speech")
     sentence_pause: float = Field(0.35, ge=0.0, le=3.0, description="seconds between sentences")
     paragraph_pause: float = Field(0.7, ge=0.0, le=6.0, description="seconds between paragraphs")
+    captions: bool = Field(True, description="burn captions into the video")
 
     @field_validator("width", "height")
     @classmethod

@@ -10,25 +10,26 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
+from PIL import Image
 from pydantic import BaseModel, ValidationError
 
 from narrate.assemble import assemble
 from narrate.audio import audio_block_for, block_key
-from narrate.cache import Cache
-from narrate.captions import build_cues, write_srt, write_vtt
+from narrate.cache import Cache, file_hash
+from narrate.captions import Cue, build_cues, scene_cue_lines, write_srt, write_vtt
 from narrate.chapters import write_chapters_txt, write_ffmetadata
-from narrate.draw import card_for
-from narrate.encode import chunk_for
+from narrate.draw import card_for, draw_caption
+from narrate.encode import pack_for
 from narrate.engines import get_engine
 from narrate.errors import NarrateError, one_line
-from narrate.models import Script, Settings, Speech
+from narrate.models import Scene, Script, Settings, Speech
 from narrate.plan import plan_scenes
 from narrate.progress import Progress, Stage
 from narrate.publish import check_writable, move_into_place, staging
 from narrate.read import read_article, read_bytes
 from narrate.speak import speak
 from narrate.theme import load_theme
-from narrate.timing import time_scenes
+from narrate.timing import frames_of, time_scenes
 from narrate.tts import TTSEngine, resolve_voice
 
 T = TypeVar("T")
@@ -107,7 +108,7 @@ def render(
         steps = progress.stage("rendering scenes", 3 * total + 1)
         with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 2) as pool:
             visuals = [
-                pool.submit(card_and_chunk, script, number, settings, work, cache, steps.advance)
+                pool.submit(card_and_pack, script, number, settings, work, cache, steps.advance)
                 for number in range(1, total + 1)
             ]
             speeches = speak(script, settings, engine, work / "audio", cache, steps.advance)
@@ -117,15 +118,19 @@ def render(
                 for n, speech in enumerate(speeches, start=1)
             ]
             cues = build_cues(timed, speeches)
-            write_srt(cues, work / "captions.srt")
-            write_vtt(cues, work / "captions.vtt")
+            write_srt([cue for scene in cues for cue in scene], work / "captions.srt")
+            write_vtt([cue for scene in cues for cue in scene], work / "captions.vtt")
             write_chapters_txt(timed, work / "chapters.txt")
             metadata = write_ffmetadata(timed, build / "metadata.txt")
-            cards, chunks = zip(*(future.result() for future in visuals), strict=True)
+            cards, packs = zip(*(future.result() for future in visuals), strict=True)
             video = work / f"{timed.slug}.mp4"
             assemble(
                 timed,
-                list(chunks),
+                list(packs),
+                [
+                    timeline(scene, scene_cues, settings)
+                    for scene, scene_cues in zip(timed.scenes, cues, strict=True)
+                ],
                 (future.result() for future in blocks),
                 [block_key(speech, settings) for speech in speeches],
                 metadata,
@@ -151,7 +156,7 @@ def with_step(steps: Stage, function: Callable[..., T], *args: Any) -> T:
     return result
 
 
-def card_and_chunk(
+def card_and_pack(
     script: Script,
     number: int,
     settings: Settings,
@@ -159,11 +164,40 @@ def card_and_chunk(
     cache: Cache,
     advance: Callable[[], None],
 ) -> tuple[Path, Path]:
-    """Scene `number`'s card (cards/NN.png) and its encoded chunk (.build/NN.mp4)."""
+    """Scene `number`'s card (cards/NN.png) and its encoded pictures (.build/NN.h264): the
+    card, then the card with each caption, known from the text before anything is spoken."""
     card = card_for(script, number, settings, work / "cards", cache)
-    chunk = chunk_for(card, settings.fps, work / ".build", cache)
+    lines = scene_cue_lines(script.scenes[number - 1].narration) if settings.captions else []
+    identity: dict[str, object] = {
+        "card": file_hash(card),
+        "captions": lines,
+        "theme": settings.theme,
+    }
+
+    def pictures() -> list[Image.Image]:
+        base = Image.open(card).convert("RGB")
+        theme = load_theme(settings.theme)
+        return [base, *(draw_caption(base, cue, theme) for cue in lines)]
+
+    pack = pack_for(pictures, identity, settings.fps, work / ".build" / f"{number:02d}.h264", cache)
     advance()
-    return card, chunk
+    return card, pack
+
+
+def timeline(scene: Scene, cues: list[Cue], settings: Settings) -> list[tuple[int, int]]:
+    """(picture, frames) runs for a scene: the bare card (0) between cues, cue i as i + 1."""
+    fps = settings.fps
+    first = round((scene.start or 0.0) * fps)
+    total = frames_of(scene, fps)
+    runs: list[tuple[int, int]] = []
+    position = 0
+    for index, cue in enumerate(cues if settings.captions else [], start=1):
+        begin = min(total, max(position, round(cue.start * fps) - first))
+        end = min(total, max(begin, round(cue.end * fps) - first))
+        runs += [(0, begin - position), (index, end - begin)]
+        position = end
+    runs.append((0, total - position))
+    return [(picture, frames) for picture, frames in runs if frames > 0]
 
 
 def record(

@@ -38,6 +38,10 @@ class Theme(BaseModel):
     meta_size: int = Field(gt=0)
     label_size: int = Field(gt=0)
     line_spacing: float = Field(ge=1.0, le=2.0)
+    caption_size: int = Field(46, gt=0)
+    caption_text: str = Field("#FFFFFF", pattern=HEX_COLOUR)
+    caption_background: str = Field("#05080F", pattern=HEX_COLOUR)
+    caption_opacity: float = Field(0.82, ge=0.0, le=1.0)
 
     def font_path(self, bold: bool) -> Path:
         return assets_dir() / "fonts" / (self.font_bold if bold else self.font_regular)

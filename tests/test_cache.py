@@ -119,7 +119,7 @@ def test_cache_hit_gives_the_same_video_as_a_cold_render(tmp_path, article, real
     warm_cache = Cache(tmp_path / "cache")
     warm = render(article, settings(tmp_path, "warm"), engine=real_engine, cache=warm_cache)
     assert warm_cache.hits["sentence"] == 8  # every sentence of the article
-    for kind in ("card", "chunk", "block"):
+    for kind in ("card", "pack", "block"):
         assert warm_cache.hits[kind] == 4, kind
     assert warm_cache.misses["video"] == 1
     assert stream_md5(warm.video) == stream_md5(cold.video)
@@ -138,7 +138,7 @@ def test_editing_one_section_rebuilds_only_that_scene(tmp_path, article, real_en
     edited = Cache(tmp_path / "cache")
     result = render(article, settings(tmp_path, "out"), engine=real_engine, cache=edited)
     assert (edited.hits["sentence"], edited.misses["sentence"]) == (7, 1)
-    for kind in ("card", "chunk", "block"):
+    for kind in ("card", "pack", "block"):
         assert (edited.hits[kind], edited.misses[kind]) == (3, 1), kind
     assert result.script.scenes[2].heading == "Second Part, Revised"
     # Body text only: the card stays, only the narration is spoken again.
@@ -147,19 +147,20 @@ def test_editing_one_section_rebuilds_only_that_scene(tmp_path, article, real_en
     )
     body = Cache(tmp_path / "cache")
     render(article, settings(tmp_path, "out"), engine=real_engine, cache=body)
-    assert [body.misses[k] for k in ("sentence", "block", "card", "chunk")] == [1, 1, 0, 0]
+    # The card stays; the scene's captions changed, so its pictures are encoded again.
+    assert [body.misses[k] for k in ("sentence", "block", "card", "pack")] == [1, 1, 0, 1]
 
 
 def test_corrupt_cached_segment_is_rebuilt_not_used(tmp_path, article, real_engine):
     cache = Cache(tmp_path / "cache")
     render(article, settings(tmp_path, "out"), engine=real_engine, cache=cache)
-    chunks = sorted((tmp_path / "cache" / "chunk").iterdir())
+    chunks = sorted((tmp_path / "cache" / "pack").iterdir())
     chunks[1].write_bytes(chunks[1].read_bytes()[:500])  # truncated by a crash or a full disk
     for entry in (tmp_path / "cache" / "video").iterdir():
         entry.unlink()
     again = Cache(tmp_path / "cache")
     result = render(article, settings(tmp_path, "out"), engine=real_engine, cache=again)
-    assert again.misses["chunk"] == 1 and again.hits["chunk"] == 3
+    assert again.misses["pack"] == 1 and again.hits["pack"] == 3
     info = probe(result.video)
     assert info.frames == round(result.script.duration * 30)
 

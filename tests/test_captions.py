@@ -175,3 +175,29 @@ def test_chapters_in_the_mp4_and_chapters_txt(rendered):
     assert lines[0] == "00:00 Rivers Are Rising"
     assert lines == [f"{clock(s.start)} {s.heading}" for s in scenes]
     assert clock(3725) == "1:02:05"
+
+
+def test_captions_are_burned_in_on_time(rendered):
+    from PIL import Image
+
+    from narrate.draw import blank_card, caption_zone, draw_caption
+    from narrate.theme import load_theme
+
+    theme = load_theme("default")
+    cues = list(srt.parse((rendered.folder / "captions.srt").read_text(encoding="utf-8")))
+    for cue in cues[:6]:
+        middle = (cue.start.total_seconds() + cue.end.total_seconds()) / 2
+        scene = next(s for s in rendered.script.scenes if s.start <= middle < s.end)
+        card = Image.open(rendered.folder / scene.card).convert("RGB")
+        expected = np.asarray(draw_caption(card, cue.content.split("\n"), theme), dtype=int)
+        raw = subprocess.run(
+            [ffmpeg_exe(), "-v", "error", "-ss", f"{middle:.3f}", "-i", str(rendered.video),
+             "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+            capture_output=True, check=True,
+        ).stdout  # fmt: skip
+        left, top, right, bottom = caption_zone(blank_card(theme, 320, 180), theme)
+        band = (slice(top, bottom), slice(left, right))
+        shown = np.frombuffer(raw, dtype=np.uint8).reshape(180, 320, 3).astype(int)[band]
+        bare = np.asarray(card, dtype=int)[band]
+        assert np.abs(shown - expected[band]).mean() < 4, cue.content
+        assert np.abs(shown - bare).mean() > 2 * np.abs(shown - expected[band]).mean()

@@ -108,9 +108,9 @@ def test_each_scene_starts_on_a_keyframe(rendered):
     keyframes = keyframe_times(folder / script["video"])
     for start in starts:
         assert min(abs(keyframe - start) for keyframe in keyframes) <= 1 / 30 + 1e-6, start
-    # A keyframe at least every second, so seeking anywhere is quick.
+    # A keyframe at least every two seconds, so seeking anywhere is quick.
     gaps = [b - a for a, b in pairwise([*keyframes, script["duration"]])]
-    assert keyframes[0] == 0.0 and max(gaps) <= 1.0001
+    assert keyframes[0] == 0.0 and max(gaps) <= 2.0001
     for before, after in pairwise(script["scenes"]):
         assert before["end"] == pytest.approx(after["start"])
 
@@ -167,7 +167,7 @@ def test_speech_in_the_video_starts_where_script_json_says(rendered):
 def test_the_card_on_screen_is_the_scene_card(rendered):
     folder, script, _ = rendered
     for scene in script["scenes"]:
-        middle = (scene["start"] + scene["end"]) / 2
+        middle = scene["start"] + 0.1  # before the first caption of the scene
         frame = subprocess.run(
             [
                 ffmpeg_exe(),

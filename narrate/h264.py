@@ -1,0 +1,167 @@
+"""Just enough H.264 bitstream handling to hold a still picture for any number of frames.
+
+A held picture is one IDR frame followed by "skip" frames: P frames in which every
+macroblock copies the frame before. A skip frame's bytes differ from frame to frame only in
+frame_num (and pic_order_cnt_lsb, when the stream uses that), fixed-width fields near the
+start of the slice header, so one skip frame from x264 can be renumbered to fill any length.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+AUD = b"\x00\x00\x00\x01\x09"  # start code + access unit delimiter, as x264 writes with aud=1
+
+
+class Bits:
+    """Reads an RBSP bit by bit."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.position = 0
+
+    def bit(self) -> int:
+        byte = self.data[self.position >> 3]
+        value = (byte >> (7 - (self.position & 7))) & 1
+        self.position += 1
+        return value
+
+    def bits(self, count: int) -> int:
+        value = 0
+        for _ in range(count):
+            value = (value << 1) | self.bit()
+        return value
+
+    def ue(self) -> int:
+        zeros = 0
+        while self.bit() == 0:
+            zeros += 1
+        return (1 << zeros) - 1 + self.bits(zeros)
+
+    def se(self) -> int:
+        value = self.ue()
+        return (value + 1) // 2 if value % 2 else -(value // 2)
+
+
+def unescape(nal: bytes) -> bytes:
+    """NAL payload -> RBSP: drop the emulation prevention byte of every 00 00 03."""
+    out = bytearray()
+    zeros = 0
+    for byte in nal:
+        if zeros >= 2 and byte == 3:
+            zeros = 0
+            continue
+        out.append(byte)
+        zeros = zeros + 1 if byte == 0 else 0
+    return bytes(out)
+
+
+def escape(rbsp: bytes) -> bytes:
+    """RBSP -> NAL payload: insert 03 after 00 00 before any byte <= 03."""
+    out = bytearray()
+    zeros = 0
+    for byte in rbsp:
+        if zeros >= 2 and byte <= 3:
+            out.append(3)
+            zeros = 0
+        out.append(byte)
+        zeros = zeros + 1 if byte == 0 else 0
+    return bytes(out)
+
+
+def nal_units(access_unit: bytes) -> list[bytes]:
+    """The NAL units of an access unit, each without its start code."""
+    units, start = [], 0
+    while True:
+        begin = access_unit.find(b"\x00\x00\x01", start)
+        if begin == -1:
+            break
+        end = access_unit.find(b"\x00\x00\x01", begin + 3)
+        chunk = access_unit[begin + 3 : len(access_unit) if end == -1 else end]
+        units.append(chunk[:-1] if end != -1 and chunk.endswith(b"\x00") else chunk)
+        if end == -1:
+            break
+        start = end
+    return units
+
+
+def access_units(stream: bytes) -> list[bytes]:
+    """Split a raw H.264 stream written with aud=1 into its frames."""
+    starts = []
+    position = stream.find(AUD)
+    while position != -1:
+        starts.append(position)
+        position = stream.find(AUD, position + len(AUD))
+    if not starts or starts[0] != 0:
+        raise ValueError("not an H.264 stream with access unit delimiters")
+    return [stream[a:b] for a, b in zip(starts, [*starts[1:], len(stream)], strict=True)]
+
+
+@dataclass(frozen=True)
+class Numbering:
+    """How frames are numbered in a stream, from its sequence parameter set."""
+
+    frame_num_bits: int
+    poc_type: int
+    poc_lsb_bits: int
+
+
+def numbering(sps_nal: bytes) -> Numbering:
+    bits = Bits(unescape(sps_nal[1:]))
+    profile = bits.bits(8)
+    bits.bits(16)  # constraint flags, level
+    bits.ue()  # seq_parameter_set_id
+    if profile in (100, 110, 122, 244, 44, 83, 86, 118, 128, 138, 139, 134, 135):
+        if bits.ue() == 3:  # chroma_format_idc
+            bits.bit()
+        bits.ue()  # bit depths
+        bits.ue()
+        bits.bit()
+        if bits.bit():
+            raise ValueError("scaling matrices in the SPS are not supported")
+    frame_num_bits = bits.ue() + 4
+    poc_type = bits.ue()
+    poc_lsb_bits = bits.ue() + 4 if poc_type == 0 else 0
+    if poc_type == 1:
+        raise ValueError("pic_order_cnt_type 1 is not supported")
+    return Numbering(frame_num_bits, poc_type, poc_lsb_bits)
+
+
+def renumber(skip: bytes, rules: Numbering, frame: int) -> bytes:
+    """A copy of the skip access unit numbered as the `frame`-th frame after an IDR."""
+    units = nal_units(skip)
+    out = bytearray()
+    for unit in units:
+        if unit[0] & 0x1F == 1:  # a non-IDR slice: rewrite frame_num (and POC lsb)
+            unit = unit[:1] + escape(rewrite(unescape(unit[1:]), rules, frame))
+        out += b"\x00\x00\x00\x01" + unit
+    return bytes(out)
+
+
+def rewrite(rbsp: bytes, rules: Numbering, frame: int) -> bytes:
+    bits = Bits(rbsp)
+    bits.ue()  # first_mb_in_slice
+    bits.ue()  # slice_type
+    bits.ue()  # pic_parameter_set_id
+    fields = [(bits.position, rules.frame_num_bits, frame % (1 << rules.frame_num_bits))]
+    if rules.poc_type == 0:
+        at = bits.position + rules.frame_num_bits
+        fields.append((at, rules.poc_lsb_bits, (2 * frame) % (1 << rules.poc_lsb_bits)))
+    data = bytearray(rbsp)
+    for start, width, value in fields:
+        for index in range(width):
+            bit = (value >> (width - 1 - index)) & 1
+            byte, shift = (start + index) >> 3, 7 - ((start + index) & 7)
+            data[byte] = (data[byte] & ~(1 << shift)) | (bit << shift)
+    return bytes(data)
+
+
+def is_idr(access_unit: bytes) -> bool:
+    return any(unit[0] & 0x1F == 5 for unit in nal_units(access_unit))
+
+
+def sps_of(access_unit: bytes) -> bytes:
+    for unit in nal_units(access_unit):
+        if unit[0] & 0x1F == 7:
+            return unit
+    raise ValueError("no sequence parameter set in this access unit")
