@@ -10,30 +10,49 @@ and no drift (the joins fall in silence, where the frames' overlap carries nothi
 from __future__ import annotations
 
 import wave
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from narrate.cache import Cache, file_hash, make_key, place
 from narrate.ffmpeg import run_ffmpeg
-from narrate.loudness import CEILING_DBFS, LOUDNESS_VERSION, TARGET_LUFS, normalize
+from narrate.levels import CEILING_DBFS, LOUDNESS_VERSION, TARGET_LUFS
 from narrate.models import Settings, Speech
 from narrate.timing import AAC_FRAME, block_samples
+
+if TYPE_CHECKING:
+    from narrate.music import Music
 
 # The native encoder's fast coder at the narration's own sample rate, 96 kbit/s mono:
 # espeak-ng's speech has nothing above 11 kHz, and the default coder at 48 kHz costs 5x the time.
 AUDIO_ARGS = ["-c:a", "aac", "-aac_coder", "fast", "-b:a", "96k"]
 
 
+@dataclass(frozen=True)
+class Bed:
+    """Music under the narration, and where a block sits in the whole track (samples)."""
+
+    music: Music
+    start: int
+    total: int
+
+
 def audio_block_for(
-    speech: Speech, settings: Settings, number: int, folder: Path, cache: Cache
+    speech: Speech,
+    settings: Settings,
+    number: int,
+    folder: Path,
+    cache: Cache,
+    bed: Bed | None = None,
 ) -> Path:
     """Scene `number`'s block as ADTS frames without the priming frame (folder/NN.aac)."""
     samples = block_samples(speech, settings)
     lead = round(settings.lead_in * speech.sample_rate)
-    key = block_key(speech, settings)
+    key = block_key(speech, settings, bed)
     destination = folder / f"{number:02d}.aac"
     if entry := cache.get("block", key, "aac"):
         return place(entry, destination)
-    wav = write_block(speech, lead, samples, folder / f"{number:02d}-block.wav")
+    wav = write_block(speech, lead, samples, folder / f"{number:02d}-block.wav", bed)
     encoded = folder / f"{number:02d}-encoded.aac"
     run_ffmpeg(
         ["-y", "-i", str(wav), *AUDIO_ARGS, "-f", "adts", str(encoded)],
@@ -48,8 +67,10 @@ def audio_block_for(
     return destination
 
 
-def block_key(speech: Speech, settings: Settings) -> str:
-    """What a scene's narration block depends on: its WAV, its length and lead-in, the codec."""
+def block_key(speech: Speech, settings: Settings, bed: Bed | None = None) -> str:
+    """What a scene's narration block depends on: its WAV, its length and lead-in, the codec,
+    and with music, the music and where the block sits in the track."""
+    music = (bed.music.identity, bed.start, bed.total) if bed else None
     return make_key(
         "block",
         speech=speech.digest or file_hash(speech.path),
@@ -57,27 +78,39 @@ def block_key(speech: Speech, settings: Settings) -> str:
         lead=round(settings.lead_in * speech.sample_rate),
         codec=AUDIO_ARGS,
         loudness=(TARGET_LUFS, CEILING_DBFS, LOUDNESS_VERSION),
+        music=music,
+        sentences=[(s.start, s.end) for s in speech.sentences] if bed else None,
     )
 
 
-def write_block(speech: Speech, lead: int, samples: int, path: Path) -> Path:
-    """Lead-in silence, the speech at the target loudness, silence to the block's end."""
+def write_block(speech: Speech, lead: int, samples: int, path: Path, bed: Bed | None) -> Path:
+    """Lead-in silence, the speech, silence to the block's end; music under it if asked;
+    all at the target loudness."""
     import numpy as np
+
+    from narrate.loudness import normalize
+    from narrate.music import music_for_block
 
     with wave.open(str(speech.path), "rb") as source:
         if source.getnchannels() != 1 or source.getsampwidth() != 2:
             raise ValueError(f"{speech.path.name}: expected mono 16-bit audio")
         raw = np.frombuffer(source.readframes(source.getnframes()), dtype="<i2")
-    level = normalize(raw.astype(np.float32) / 32768, speech.sample_rate)
-    voice = np.round(level * 32767).astype("<i2").tobytes()
-    tail = samples - lead - len(voice) // 2
-    if tail < 0:
+    if lead + len(raw) > samples:
         raise ValueError(f"{speech.path.name}: speech longer than its block")
+    block = np.zeros(samples, dtype=np.float32)
+    block[lead : lead + len(raw)] = raw.astype(np.float32) / 32768
+    rate = speech.sample_rate
+    if bed is not None:
+        spans = [
+            (lead + round(s.start * rate), lead + round(s.end * rate)) for s in speech.sentences
+        ]
+        block += music_for_block(bed.music, bed.start, samples, bed.total, spans, rate)
+    level = normalize(block, rate)
     with wave.open(str(path), "wb") as out:
         out.setnchannels(1)
         out.setsampwidth(2)
-        out.setframerate(speech.sample_rate)
-        out.writeframes(b"\x00\x00" * lead + voice + b"\x00\x00" * tail)
+        out.setframerate(rate)
+        out.writeframes(np.round(level * 32767).astype("<i2").tobytes())
     return path
 
 

@@ -71,6 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds between sentences (default: 0.35; between paragraphs: twice that)",
     )
     render.add_argument(
+        "--music",
+        metavar="FILE",
+        help="background music: an audio file, or `bed` for the bundled bed",
+    )
+    render.add_argument(
         "--no-captions", action="store_true", help="do not burn captions into the video"
     )
     render.add_argument(
@@ -104,6 +109,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
             sentence_pause=args.sentence_pause,
             paragraph_pause=args.sentence_pause * 2,
             captions=not args.no_captions,
+            music=args.music,
         )
     except ValidationError as exc:
         raise NarrateError(f"invalid settings: {one_line(exc)}") from exc

@@ -147,6 +147,7 @@ class Settings(BaseModel):
     sentence_pause: float = Field(0.35, ge=0.0, le=3.0, description="seconds between sentences")
     paragraph_pause: float = Field(0.7, ge=0.0, le=6.0, description="seconds between paragraphs")
     captions: bool = Field(True, description="burn captions into the video")
+    music: str | None = Field(None, description="'bed' for the bundled bed, or an audio file")
 
     @field_validator("width", "height")
     @classmethod

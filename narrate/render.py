@@ -14,7 +14,7 @@ from PIL import Image
 from pydantic import BaseModel, ValidationError
 
 from narrate.assemble import assemble
-from narrate.audio import audio_block_for, block_key
+from narrate.audio import Bed, audio_block_for, block_key
 from narrate.cache import Cache, file_hash
 from narrate.captions import Cue, build_cues, scene_cue_lines, write_srt, write_vtt
 from narrate.chapters import write_chapters_txt, write_ffmetadata
@@ -29,7 +29,7 @@ from narrate.publish import check_writable, move_into_place, staging
 from narrate.read import read_article, read_bytes
 from narrate.speak import speak
 from narrate.theme import load_theme
-from narrate.timing import frames_of, time_scenes
+from narrate.timing import block_samples, frames_of, time_scenes
 from narrate.tts import TTSEngine, resolve_voice
 
 T = TypeVar("T")
@@ -97,6 +97,8 @@ def render(
     script = load_script(source)
     load_theme(settings.theme)
     check_writable(settings.out_dir)
+    if settings.music not in (None, "bed") and not Path(str(settings.music)).is_file():
+        raise NarrateError(f"music file {settings.music} not found (give an audio file, or `bed`)")
     engine = engine or get_engine()
     voice = resolve_voice(engine, settings.voice)
     settings = settings.model_copy(update={"voice": voice})
@@ -113,9 +115,12 @@ def render(
             ]
             speeches = speak(script, settings, engine, work / "audio", cache, steps.advance)
             timed = time_scenes(script, speeches, settings)
+            beds = music_beds(speeches, settings)
             blocks = [
-                pool.submit(with_step, steps, audio_block_for, speech, settings, n, build, cache)
-                for n, speech in enumerate(speeches, start=1)
+                pool.submit(
+                    with_step, steps, audio_block_for, speech, settings, n, build, cache, bed
+                )
+                for n, (speech, bed) in enumerate(zip(speeches, beds, strict=True), start=1)
             ]
             cues = build_cues(timed, speeches)
             write_srt([cue for scene in cues for cue in scene], work / "captions.srt")
@@ -132,7 +137,7 @@ def render(
                     for scene, scene_cues in zip(timed.scenes, cues, strict=True)
                 ],
                 (future.result() for future in blocks),
-                [block_key(speech, settings) for speech in speeches],
+                [block_key(s, settings, bed) for s, bed in zip(speeches, beds, strict=True)],
                 metadata,
                 settings.fps,
                 build,
@@ -147,6 +152,19 @@ def render(
         (work / "script.json").write_text(json_text, encoding="utf-8")
         folder = move_into_place(work, settings.out_dir / timed.slug)
     return RenderResult(folder=folder, video=folder / video.name, script=finished)
+
+
+def music_beds(speeches: list[Speech], settings: Settings) -> list[Bed | None]:
+    """Where each scene's block sits under the music, or no music at all."""
+    if settings.music is None:
+        return [None] * len(speeches)
+    from narrate.music import load_music  # numpy, only when there is music
+
+    music = load_music(settings.music, speeches[0].sample_rate)
+    lengths = [block_samples(speech, settings) for speech in speeches]
+    total = sum(lengths)
+    starts = [sum(lengths[:index]) for index in range(len(lengths))]
+    return [Bed(music, start, total) for start in starts]
 
 
 def with_step(steps: Stage, function: Callable[..., T], *args: Any) -> T:

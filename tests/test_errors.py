@@ -134,3 +134,13 @@ def test_debug_variable_shows_the_traceback(tmp_path: Path):
 def test_python_dash_m_and_version(tmp_path: Path):
     result = run(tmp_path, "--version")
     assert result.returncode == 0 and result.stdout.startswith("narrate ")
+
+
+def test_missing_music_file_is_reported_before_any_work(tmp_path: Path):
+    result = run(tmp_path, "render", write(tmp_path, "a.txt", GOOD), "--music", "nope.mp3")
+    assert result.returncode == 2
+    assert (
+        result.stderr
+        == "narrate: error: music file nope.mp3 not found (give an audio file, or `bed`)\n"
+    )
+    assert not (tmp_path / "renders").exists()

@@ -89,3 +89,48 @@ def test_meter_agrees_with_ffmpeg_and_normalize_hits_the_target(tmp_path, real_e
     assert integrated_loudness(level, rate) == pytest.approx(-16.0, abs=0.1)
     assert np.abs(level).max() <= 10 ** (-2 / 20) + 1e-6
     assert len(level) == len(samples)
+
+
+def test_music_is_ducked_under_speech_and_faded():
+    from narrate.music import BED, load_music, music_for_block
+
+    rate = 22050
+    music = load_music(BED, rate)
+    length, speech = 10 * rate, [(2 * rate, 5 * rate)]
+    under = music_for_block(music, 0, length, length, speech, rate)
+
+    def level(a: float, b: float) -> float:
+        part = under[int(a * rate) : int(b * rate)]
+        return 20 * np.log10(np.sqrt(np.mean(part.astype(np.float64) ** 2)) + 1e-12)
+
+    assert level(3.0, 4.0) < level(6.0, 7.0) - 12  # ducked while words are heard
+    assert level(0.0, 0.3) < level(6.0, 7.0) - 10  # fading in at the start of the video
+    assert level(9.8, 10.0) < level(6.0, 7.0) - 20  # silent where the next scene joins
+    later = music_for_block(music, 60 * rate, length, 120 * rate, speech, rate)
+    assert np.sqrt(np.mean(later[int(6 * rate) : int(7 * rate)] ** 2)) > 0  # loops on
+
+
+def test_render_with_the_bundled_bed(tmp_path, real_engine):
+    article = tmp_path / "music.md"
+    article.write_text(ARTICLE, encoding="utf-8")
+    plain = render(article, Settings(width=320, height=180, out_dir=tmp_path / "plain"),
+                   engine=real_engine, cache=Cache(tmp_path / "cache"))  # fmt: skip
+    scored = render(article, Settings(width=320, height=180, out_dir=tmp_path / "bed", music="bed"),
+                    engine=real_engine, cache=Cache(tmp_path / "cache"))  # fmt: skip
+    loudness, peak = ebur128(scored.video)
+    assert abs(loudness - (-16.0)) <= 1.0 and peak <= -1.0
+    rate = 16000
+
+    def pause_level(video: Path) -> float:
+        raw = subprocess.run(
+            [ffmpeg_exe(), "-v", "error", "-i", str(video), "-ac", "1", "-ar", str(rate),
+             "-f", "s16le", "-"], capture_output=True, check=True,
+        ).stdout  # fmt: skip
+        audio = np.frombuffer(raw, "<i2").astype(np.float64)
+        first = scored.script.scenes[0].sentences
+        gap = audio[int((first[0].end + 0.2) * rate) : int((first[1].start - 0.2) * rate)]
+        return 20 * np.log10(np.sqrt(np.mean(gap**2)) / 32768 + 1e-9)
+
+    assert pause_level(plain.video) < -70  # silence between sentences without music
+    assert pause_level(scored.video) > -55  # the bed is heard there with it
+    assert plain.script.duration == scored.script.duration  # music changes no timing

@@ -1,0 +1,115 @@
+"""Background music under the narration: a file of the user's, or the bundled bed, a soft pad
+that narrate synthesizes itself (no recordings). Ducked while speech plays, faded in and out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+from narrate.errors import NarrateError
+from narrate.ffmpeg import ffmpeg_exe
+
+BED = "bed"
+BED_VERSION = 1
+PAUSE_GAIN_DB = -8.0  # music level between sentences, relative to its own normalized level
+SPEECH_GAIN_DB = -22.0  # music level under speech
+RAMP = 0.3  # seconds the level takes to move
+FADE_IN, FADE_OUT = 2.0, 3.0  # seconds at the start and end of the video
+EDGE = 0.25  # seconds: the music dips to silence where scenes join (blocks join in silence)
+MUSIC_RMS_DB = -20.0  # the music's own level before gains
+
+
+@dataclass(frozen=True)
+class Music:
+    samples: np.ndarray  # mono float32 at the narration's rate, looped as needed
+    identity: str  # what it is, for cache keys
+
+
+def load_music(source: str, rate: int) -> Music:
+    """`bed` for the bundled bed, else an audio file decoded by ffmpeg."""
+    if source == BED:
+        return Music(bundled_bed(rate), f"bed-{BED_VERSION}-{rate}")
+    path = Path(source)
+    if not path.is_file():
+        raise NarrateError(f"music file {path} not found (give an audio file, or `bed`)")
+    result = subprocess.run(
+        [ffmpeg_exe(), "-v", "error", "-nostdin", "-i", str(path), "-vn", "-ac", "1",
+         "-ar", str(rate), "-f", "f32le", "-"],
+        capture_output=True,
+    )  # fmt: skip
+    samples = np.frombuffer(result.stdout, dtype="<f4")
+    if result.returncode != 0 or len(samples) < rate:
+        raise NarrateError(f"music file {path}: ffmpeg cannot read at least a second of audio")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    return Music(level(samples), f"file-{digest}-{rate}")
+
+
+def level(samples: np.ndarray) -> np.ndarray:
+    rms = float(np.sqrt(np.mean(samples.astype(np.float64) ** 2))) or 1.0
+    leveled: np.ndarray = (samples * (10 ** (MUSIC_RMS_DB / 20) / rms)).astype(np.float32)
+    return leveled
+
+
+@cache
+def bundled_bed(rate: int) -> np.ndarray:
+    """16 seconds of four slow chords (C, Am, F, G), soft sines with gentle swells; loops."""
+    chords = [(130.81, 164.81, 196.00, 246.94), (110.00, 130.81, 164.81, 196.00),
+              (87.31, 130.81, 174.61, 220.00), (98.00, 123.47, 146.83, 196.00)]  # fmt: skip
+    seconds = 4.0
+    loop = len(chords) * seconds
+    length = round(loop * rate)
+    t = np.arange(length) / rate
+    bed = np.zeros(length)
+    for index, chord in enumerate(chords):
+        # A raised-cosine swell over 6 s centred on this chord's 4 s, overlapping its
+        # neighbours, periodic over the loop so the end joins the start.
+        phase = (t - (index + 0.5) * seconds) / loop
+        phase -= np.round(phase)
+        swell = np.clip(np.cos(np.pi * phase * len(chords) / 1.5), 0, None) ** 2
+        where = np.nonzero(swell > 0)[0]
+        sound = np.zeros(len(where))
+        for note in chord:
+            for detune, weight in ((-0.6, 0.5), (0.6, 0.5), (0.0, 0.0)):
+                # Whole cycles per loop, so every partial loops seamlessly.
+                cycles = round((note + detune) * loop)
+                if weight:
+                    sound += weight * np.sin(2 * np.pi * cycles * where / length)
+                else:
+                    sound += 0.1 * np.sin(2 * np.pi * 2 * cycles * where / length)
+        bed[where] += swell[where] * sound
+    return level(bed.astype(np.float32))
+
+
+def music_for_block(
+    music: Music,
+    start: int,
+    length: int,
+    total: int,
+    speech: list[tuple[int, int]],
+    rate: int,
+) -> np.ndarray:
+    """The music under one block: `start` and `total` in samples of the whole track,
+    `speech` the spans (block-relative samples) where words are heard."""
+    positions = np.arange(start, start + length)
+    segment = music.samples[positions % len(music.samples)]
+    duck = np.full(length, 10 ** (PAUSE_GAIN_DB / 20), dtype=np.float32)
+    margin = round(0.2 * rate)
+    for begin, end in speech:
+        duck[max(0, begin - margin) : min(length, end + margin)] = 10 ** (SPEECH_GAIN_DB / 20)
+    ramp = max(1, round(RAMP * rate))
+    padded = np.pad(duck.astype(np.float64), (ramp // 2 + 1, ramp - ramp // 2), mode="edge")
+    sums = np.cumsum(padded)
+    smooth = (sums[ramp:] - sums[:-ramp])[:length] / ramp  # centred: the level moves early
+    seconds = positions / rate
+    fades = np.clip(seconds / FADE_IN, 0, 1) * np.clip((total / rate - seconds) / FADE_OUT, 0, 1)
+    inside = np.arange(length)
+    edges = np.clip(np.minimum(inside, length - 1 - inside) / (EDGE * rate), 0, 1)
+    fades *= edges**2
+    mixed: np.ndarray = (segment * smooth[:length] * fades).astype(np.float32)
+    return mixed
