@@ -16,7 +16,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from narrate.cache import Cache, make_key, place
+from narrate.cache import Cache, make_key
 from narrate.ffmpeg import run_ffmpeg_fed
 from narrate.h264 import Numbering, access_units, is_idr, numbering, renumber, sps_of
 
@@ -76,28 +76,56 @@ def load_pack(path: Path) -> Pack:
     if len(units) != count + EXTRA_FRAMES:
         raise RuntimeError(f"{path.name}: {len(units)} frames, expected {count + EXTRA_FRAMES}")
     pictures, skip = units[:count], units[-1]
-    if not all(is_idr(unit) for unit in pictures) or is_idr(skip):
+    if not pictures or is_idr(skip):
         raise RuntimeError(f"{path.name}: x264 did not write one keyframe per picture")
+    if len({sps_of(unit) for unit in pictures}) != 1:
+        raise RuntimeError(f"{path.name}: pictures encoded with different parameter sets")
     if len(skip) > SKIP_MAX_BYTES:
         raise RuntimeError(f"{path.name}: the last frame is not a pure skip frame")
     return Pack(pictures=pictures, skip=skip, rules=numbering(sps_of(pictures[0])))
 
 
-def pack_for(
-    pictures: Callable[[], list[Image.Image]],
-    identity: dict[str, object],
-    fps: int,
-    path: Path,
-    cache: Cache,
-) -> Path:
-    """The encoded pack for a scene's pictures (drawn only when not in the cache);
-    `identity` names everything the pictures depend on."""
-    key = make_key("pack", **identity, fps=fps, x264=X264_ARGS, extra=EXTRA_FRAMES)
-    if entry := cache.get("pack", key, "h264"):
-        return place(entry, path)
-    encode_pack(pictures(), fps, path)
-    cache.put("pack", key, "h264", path)
+@dataclass(frozen=True)
+class Picture:
+    """One still picture of a scene: what it depends on, and how to draw it when needed."""
+
+    identity: dict[str, object]
+    draw: Callable[[], Image.Image]
+
+
+def pack_for(pictures: list[Picture], fps: int, path: Path, cache: Cache) -> Path:
+    """A scene's pack file: each picture's keyframe, then skip frames.
+
+    Keyframes are cached one picture at a time (x264 writes identical parameter sets in every
+    run with `stitchable`), so editing one caption encodes only that caption's picture.
+    """
+    keys = [make_key("picture", **p.identity, fps=fps, x264=X264_ARGS) for p in pictures]
+    skip_key = make_key("skip", size=pictures[0].identity.get("size"), fps=fps, x264=X264_ARGS)
+    units: dict[str, bytes] = {}
+    for key in dict.fromkeys(keys):
+        if entry := cache.get("picture", key, "h264"):
+            units[key] = entry.read_bytes()
+    skip_entry = cache.get("skip", skip_key, "h264")
+    skip = skip_entry.read_bytes() if skip_entry else b""
+    missing = [key for key in dict.fromkeys(keys) if key not in units]
+    if missing or not skip:
+        todo = missing or keys[:1]
+        images = [pictures[keys.index(key)].draw() for key in todo]
+        encoded = load_pack(encode_pack(images, fps, path))
+        for key, unit in zip(todo, encoded.pictures, strict=True):
+            units[key] = unit
+            store(cache, "picture", key, unit, path)
+        skip = encoded.skip
+        store(cache, "skip", skip_key, skip, path)
+    path.write_bytes(b"".join(units[key] for key in keys) + skip * EXTRA_FRAMES)
     return path
+
+
+def store(cache: Cache, kind: str, key: str, data: bytes, beside: Path) -> None:
+    temporary = beside.with_name(f"{beside.stem}-{key}.h264")
+    temporary.write_bytes(data)
+    cache.put(kind, key, "h264", temporary)
+    temporary.unlink()
 
 
 def hold(pack: Pack, timeline: list[tuple[int, int]], fps: int) -> Iterator[bytes]:

@@ -19,7 +19,7 @@ from narrate.cache import Cache, file_hash
 from narrate.captions import Cue, build_cues, scene_cue_lines, write_srt, write_vtt
 from narrate.chapters import write_chapters_txt, write_ffmetadata
 from narrate.draw import card_for, draw_caption
-from narrate.encode import pack_for
+from narrate.encode import Picture, pack_for
 from narrate.engines import get_engine
 from narrate.errors import NarrateError, one_line
 from narrate.models import Scene, Script, Settings, Speech
@@ -186,18 +186,23 @@ def card_and_pack(
     card, then the card with each caption, known from the text before anything is spoken."""
     card = card_for(script, number, settings, work / "cards", cache)
     lines = scene_cue_lines(script.scenes[number - 1].narration) if settings.captions else []
-    identity: dict[str, object] = {
-        "card": file_hash(card),
-        "captions": lines,
-        "theme": settings.theme,
-    }
+    theme = load_theme(settings.theme)
+    base_identity: dict[str, object] = {"card": file_hash(card), "size": settings.size}
 
-    def pictures() -> list[Image.Image]:
-        base = Image.open(card).convert("RGB")
-        theme = load_theme(settings.theme)
-        return [base, *(draw_caption(base, cue, theme) for cue in lines)]
+    def base() -> Image.Image:
+        return Image.open(card).convert("RGB")
 
-    pack = pack_for(pictures, identity, settings.fps, work / ".build" / f"{number:02d}.h264", cache)
+    def captioned(cue: list[str]) -> Callable[[], Image.Image]:
+        return lambda: draw_caption(base(), cue, theme)
+
+    pictures = [
+        Picture(base_identity, base),
+        *(
+            Picture({**base_identity, "caption": cue, "theme": theme.model_dump()}, captioned(cue))
+            for cue in lines
+        ),
+    ]
+    pack = pack_for(pictures, settings.fps, work / ".build" / f"{number:02d}.h264", cache)
     advance()
     return card, pack
 
