@@ -81,6 +81,10 @@ class Cache:
                 continue
         return None
 
+    def has(self, kind: str, key: str, ext: str) -> bool:
+        """Whether an entry seems to be there (not verified, not counted): a cheap hint."""
+        return self.root is not None and any((self.root / kind).glob(f"{key}-*.{ext}"))
+
     def put(self, kind: str, key: str, ext: str, source: Path) -> Path:
         """Store a copy of `source` atomically; returns the entry (or source when disabled)."""
         if self.root is None:

@@ -33,19 +33,21 @@ class Clip:
         return len(self.samples) / 2 / self.sample_rate
 
 
-def clip_for(text: str, voice: str, rate: int, engine: object, folder: Path, cache: Cache) -> Clip:
-    """The clip for one sentence, from the cache when it was spoken before."""
-    name = getattr(engine, "name", "engine")
-    version = getattr(engine, "version", "")
-    key = make_key(
+def clip_key(text: str, voice: str, rate: int, engine: object) -> str:
+    return make_key(
         "sentence",
         text=text,
         voice=voice,
         rate=rate,
-        engine=name,
-        version=version,
+        engine=getattr(engine, "name", "engine"),
+        version=getattr(engine, "version", ""),
         clip=CLIP_FORMAT,
     )
+
+
+def clip_for(text: str, voice: str, rate: int, engine: object, folder: Path, cache: Cache) -> Clip:
+    """The clip for one sentence, from the cache when it was spoken before."""
+    key = clip_key(text, voice, rate, engine)
     folder.mkdir(parents=True, exist_ok=True)
     wav_path, words_path = folder / f"{key}.wav", folder / f"{key}.json"
     audio, marks = cache.get("sentence", key, "wav"), cache.get("words", key, "json")

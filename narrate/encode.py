@@ -47,10 +47,20 @@ class Pack:
         return self._skips[since_keyframe]
 
 
-def encode_pack(pictures: list[Image.Image], fps: int, output: Path) -> Path:
-    """One IDR per picture, then EXTRA_FRAMES of the last picture, as raw H.264."""
-    width, height = pictures[0].size
-    frames = [*pictures, *[pictures[-1]] * EXTRA_FRAMES]
+def encode_pack(
+    pictures: list[Callable[[], Image.Image]], size: tuple[int, int], fps: int, output: Path
+) -> Path:
+    """One IDR per picture, then EXTRA_FRAMES of the last picture, as raw H.264. Pictures
+    are drawn one at a time as ffmpeg takes them, so memory stays flat."""
+    width, height = size
+
+    def frames() -> Iterator[bytes]:
+        for draw in pictures:
+            frame = draw().convert("RGB").tobytes()
+            yield frame
+        for _ in range(EXTRA_FRAMES):
+            yield frame
+
     run_ffmpeg_fed(
         [
             "-y",
@@ -60,7 +70,7 @@ def encode_pack(pictures: list[Image.Image], fps: int, output: Path) -> Path:
             *X264_ARGS,
             *("-an", "-fflags", "+bitexact", "-f", "h264", str(output)),
         ],
-        (picture.convert("RGB").tobytes() for picture in frames),
+        frames(),
         "encoding the pictures of",
         output,
     )
@@ -93,14 +103,16 @@ class Picture:
     draw: Callable[[], Image.Image]
 
 
-def pack_for(pictures: list[Picture], fps: int, path: Path, cache: Cache) -> Path:
+def pack_for(
+    pictures: list[Picture], size: tuple[int, int], fps: int, path: Path, cache: Cache
+) -> Path:
     """A scene's pack file: each picture's keyframe, then skip frames.
 
     Keyframes are cached one picture at a time (x264 writes identical parameter sets in every
     run with `stitchable`), so editing one caption encodes only that caption's picture.
     """
     keys = [make_key("picture", **p.identity, fps=fps, x264=X264_ARGS) for p in pictures]
-    skip_key = make_key("skip", size=pictures[0].identity.get("size"), fps=fps, x264=X264_ARGS)
+    skip_key = make_key("skip", size=size, fps=fps, x264=X264_ARGS)
     units: dict[str, bytes] = {}
     for key in dict.fromkeys(keys):
         if entry := cache.get("picture", key, "h264"):
@@ -110,8 +122,8 @@ def pack_for(pictures: list[Picture], fps: int, path: Path, cache: Cache) -> Pat
     missing = [key for key in dict.fromkeys(keys) if key not in units]
     if missing or not skip:
         todo = missing or keys[:1]
-        images = [pictures[keys.index(key)].draw() for key in todo]
-        encoded = load_pack(encode_pack(images, fps, path))
+        draws = [pictures[keys.index(key)].draw for key in todo]
+        encoded = load_pack(encode_pack(draws, size, fps, path))
         for key, unit in zip(todo, encoded.pictures, strict=True):
             units[key] = unit
             store(cache, "picture", key, unit, path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import shutil
@@ -18,6 +19,7 @@ from narrate.audio import Bed, audio_block_for, block_key
 from narrate.cache import Cache, file_hash
 from narrate.captions import Cue, build_cues, scene_cue_lines, write_srt, write_vtt
 from narrate.chapters import write_chapters_txt, write_ffmetadata
+from narrate.clips import clip_key
 from narrate.draw import card_for, draw_caption
 from narrate.encode import Picture, pack_for
 from narrate.engines import get_engine
@@ -27,6 +29,7 @@ from narrate.plan import plan_scenes
 from narrate.progress import Progress, Stage
 from narrate.publish import check_writable, move_into_place, staging
 from narrate.read import read_article, read_bytes
+from narrate.sentences import split_sentences
 from narrate.speak import speak
 from narrate.theme import load_theme
 from narrate.timing import block_samples, frames_of, time_scenes
@@ -109,6 +112,8 @@ def render(
         total = len(script.scenes)
         steps = progress.stage("rendering scenes", 3 * total + 1)
         with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 2) as pool:
+            if will_speak(script, settings, voice, engine, cache):
+                pool.submit(importlib.import_module, "numpy")  # needed soon: load it meanwhile
             visuals = [
                 pool.submit(card_and_pack, script, number, settings, work, cache, steps.advance)
                 for number in range(1, total + 1)
@@ -167,6 +172,17 @@ def music_beds(speeches: list[Speech], settings: Settings) -> list[Bed | None]:
     return [Bed(music, start, total) for start in starts]
 
 
+def will_speak(
+    script: Script, settings: Settings, voice: str, engine: TTSEngine, cache: Cache
+) -> bool:
+    """Whether some sentence is not in the cache (so sound will be processed)."""
+    return any(
+        not cache.has("sentence", clip_key(s.text, voice, settings.rate, engine), "wav")
+        for scene in script.scenes
+        for s in split_sentences(scene.narration)
+    )
+
+
 def with_step(steps: Stage, function: Callable[..., T], *args: Any) -> T:
     """Run `function` and count one finished step."""
     result = function(*args)
@@ -202,7 +218,8 @@ def card_and_pack(
             for cue in lines
         ),
     ]
-    pack = pack_for(pictures, settings.fps, work / ".build" / f"{number:02d}.h264", cache)
+    size = (settings.width, settings.height)
+    pack = pack_for(pictures, size, settings.fps, work / ".build" / f"{number:02d}.h264", cache)
     advance()
     return card, pack
 
