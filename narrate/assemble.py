@@ -18,7 +18,7 @@ from narrate.models import Script
 def assemble(
     script: Script,
     packs: list[Path],
-    timelines: list[list[tuple[int, int]]],
+    timelines: list[list[int]],
     blocks: Iterable[Path],
     block_keys: list[str],
     metadata: Path,
@@ -29,7 +29,7 @@ def assemble(
 ) -> Path:
     """Write the MP4 for a timed script to `output` (from the cache when nothing changed).
 
-    `timelines` says, per scene, which of its pack's pictures shows for how many frames.
+    `timelines` says, per scene, how many frames each of its pack's pictures shows.
     `blocks` yields each scene's narration block in order, possibly as each is encoded;
     `block_keys` are their cache keys, which name their content. `metadata` is an ffmetadata
     file with the title and the chapters.

@@ -34,7 +34,7 @@ class Bed:
 
     music: Music
     start: int
-    total: int
+    last: bool  # the last block fades the music out
 
 
 def audio_block_for(
@@ -70,7 +70,7 @@ def audio_block_for(
 def block_key(speech: Speech, settings: Settings, bed: Bed | None = None) -> str:
     """What a scene's narration block depends on: its WAV, its length and lead-in, the codec,
     and with music, the music and where the block sits in the track."""
-    music = (bed.music.identity, bed.start, bed.total) if bed else None
+    music = (bed.music.identity, bed.start, bed.last) if bed else None
     return make_key(
         "block",
         speech=speech.digest or file_hash(speech.path),
@@ -104,7 +104,8 @@ def write_block(speech: Speech, lead: int, samples: int, path: Path, bed: Bed | 
         spans = [
             (lead + round(s.start * rate), lead + round(s.end * rate)) for s in speech.sentences
         ]
-        block += music_for_block(bed.music, bed.start, samples, bed.total, spans, rate)
+        end = bed.start + samples if bed.last else None
+        block += music_for_block(bed.music, bed.start, samples, end, spans, rate)
     level = normalize(block, rate)
     with wave.open(str(path), "wb") as out:
         out.setnchannels(1)

@@ -1,11 +1,12 @@
-"""Encoding a scene's pictures cheaply: each distinct picture is encoded once, as one keyframe.
+"""Encoding a scene's pictures cheaply: each picture once, whatever it is on screen for.
 
-A scene shows a few still pictures: its card, and the card with each caption. x264 encodes
-each of them once as an IDR frame (with its parameter sets), in one process per scene fed
-raw frames on a pipe, plus one "skip" frame (every block copies the frame before). The
-scene's video is then assembled by byte copy: a picture's IDR, then the skip frame renumbered
-for each following frame, with the IDR repeated every KEYFRAME_SECONDS so seeking stays
-quick. Encoding cost no longer depends on how long anything is on screen.
+A scene shows a fixed sequence of still pictures: its card, the card with each caption in
+turn, the card again. x264 encodes that sequence once, one frame per picture (the first a
+keyframe, the others P frames that code only what changed, the caption band), in one
+process per scene fed raw frames on a pipe, then a "skip" frame in which every block copies
+the frame before. The scene's video is put together by byte copy: each picture's frame when
+it appears, then the skip frame renumbered (its frame_num) for every frame it stays.
+Encoding cost no longer depends on how long anything is on screen.
 """
 
 from __future__ import annotations
@@ -16,11 +17,10 @@ from pathlib import Path
 
 from PIL import Image
 
-from narrate.cache import Cache, make_key
+from narrate.cache import Cache, make_key, place
 from narrate.ffmpeg import run_ffmpeg_fed
 from narrate.h264 import Numbering, access_units, is_idr, numbering, renumber, sps_of
 
-KEYFRAME_SECONDS = 2.0
 X264_ARGS = [
     *("-c:v", "libx264", "-preset", "veryfast", "-tune", "stillimage", "-crf", "18"),
     *("-profile:v", "high", "-pix_fmt", "yuv420p", "-forced-idr", "1"),
@@ -42,16 +42,19 @@ class Pack:
     _skips: dict[int, bytes] = field(default_factory=dict)
 
     def skip_frame(self, since_keyframe: int) -> bytes:
-        if since_keyframe not in self._skips:
-            self._skips[since_keyframe] = renumber(self.skip, self.rules, since_keyframe)
-        return self._skips[since_keyframe]
+        """The skip frame numbered as the given frame after the keyframe."""
+        period = 1 << (self.rules.frame_num_bits + self.rules.poc_lsb_bits)
+        slot = since_keyframe % period
+        if slot not in self._skips:
+            self._skips[slot] = renumber(self.skip, self.rules, since_keyframe)
+        return self._skips[slot]
 
 
 def encode_pack(
     pictures: list[Callable[[], Image.Image]], size: tuple[int, int], fps: int, output: Path
 ) -> Path:
-    """One IDR per picture, then EXTRA_FRAMES of the last picture, as raw H.264. Pictures
-    are drawn one at a time as ffmpeg takes them, so memory stays flat."""
+    """One frame per picture (a keyframe, then P frames), then EXTRA_FRAMES of the last
+    picture, as raw H.264. Pictures are drawn one at a time as ffmpeg takes them."""
     width, height = size
 
     def frames() -> Iterator[bytes]:
@@ -66,7 +69,7 @@ def encode_pack(
             "-y",
             *("-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}"),
             *("-r", str(fps), "-i", "pipe:0"),
-            *("-force_key_frames", f"expr:lt(n,{len(pictures)})"),
+            *("-force_key_frames", "expr:eq(n,0)"),
             *X264_ARGS,
             *("-an", "-fflags", "+bitexact", "-f", "h264", str(output)),
         ],
@@ -75,75 +78,52 @@ def encode_pack(
         output,
     )
     if len(load_pack(output).pictures) != len(pictures):  # fail now if x264 did otherwise
-        raise RuntimeError(f"{output.name}: x264 did not write one keyframe per picture")
+        raise RuntimeError(f"{output.name}: x264 did not write one frame per picture")
     return output
 
 
 def load_pack(path: Path) -> Pack:
-    """A pack file: its leading keyframes are the pictures, its last frame the skip."""
+    """A pack file: a keyframe and P frames, one per picture, then EXTRA_FRAMES."""
     units = access_units(path.read_bytes())
-    count = next((i for i, unit in enumerate(units) if not is_idr(unit)), len(units))
-    if len(units) != count + EXTRA_FRAMES:
-        raise RuntimeError(f"{path.name}: {len(units)} frames, expected {count + EXTRA_FRAMES}")
-    pictures, skip = units[:count], units[-1]
-    if not pictures or is_idr(skip):
-        raise RuntimeError(f"{path.name}: x264 did not write one keyframe per picture")
-    if len({sps_of(unit) for unit in pictures}) != 1:
-        raise RuntimeError(f"{path.name}: pictures encoded with different parameter sets")
+    if len(units) <= EXTRA_FRAMES:
+        raise RuntimeError(f"{path.name}: {len(units)} frames is too few")
+    pictures, skip = units[: len(units) - EXTRA_FRAMES], units[-1]
+    if not is_idr(pictures[0]) or any(is_idr(unit) for unit in units[1:]):
+        raise RuntimeError(f"{path.name}: x264 did not write one keyframe, then P frames")
     if len(skip) > SKIP_MAX_BYTES:
         raise RuntimeError(f"{path.name}: the last frame is not a pure skip frame")
     return Pack(pictures=pictures, skip=skip, rules=numbering(sps_of(pictures[0])))
 
 
-@dataclass(frozen=True)
-class Picture:
-    """One still picture of a scene: what it depends on, and how to draw it when needed."""
-
-    identity: dict[str, object]
-    draw: Callable[[], Image.Image]
-
-
 def pack_for(
-    pictures: list[Picture], size: tuple[int, int], fps: int, path: Path, cache: Cache
+    pictures: list[Callable[[], Image.Image]],
+    identity: dict[str, object],
+    size: tuple[int, int],
+    fps: int,
+    path: Path,
+    cache: Cache,
 ) -> Path:
-    """A scene's pack file: each picture's keyframe, then skip frames.
-
-    Keyframes are cached one picture at a time (x264 writes identical parameter sets in every
-    run with `stitchable`), so editing one caption encodes only that caption's picture.
-    """
-    keys = [make_key("picture", **p.identity, fps=fps, x264=X264_ARGS) for p in pictures]
-    skip_key = make_key("skip", size=size, fps=fps, x264=X264_ARGS)
-    units: dict[str, bytes] = {}
-    for key in dict.fromkeys(keys):
-        if entry := cache.get("picture", key, "h264"):
-            units[key] = entry.read_bytes()
-    skip_entry = cache.get("skip", skip_key, "h264")
-    skip = skip_entry.read_bytes() if skip_entry else b""
-    missing = [key for key in dict.fromkeys(keys) if key not in units]
-    if missing or not skip:
-        todo = missing or keys[:1]
-        draws = [pictures[keys.index(key)].draw for key in todo]
-        encoded = load_pack(encode_pack(draws, size, fps, path))
-        for key, unit in zip(todo, encoded.pictures, strict=True):
-            units[key] = unit
-            store(cache, "picture", key, unit, path)
-        skip = encoded.skip
-        store(cache, "skip", skip_key, skip, path)
-    path.write_bytes(b"".join(units[key] for key in keys) + skip * EXTRA_FRAMES)
+    """The encoded pack for a scene's pictures (drawn only when not in the cache);
+    `identity` names everything the pictures depend on."""
+    key = make_key("pack", **identity, size=size, fps=fps, x264=X264_ARGS, extra=EXTRA_FRAMES)
+    if entry := cache.get("pack", key, "h264"):
+        return place(entry, path)
+    encode_pack(pictures, size, fps, path)
+    cache.put("pack", key, "h264", path)
     return path
 
 
-def store(cache: Cache, kind: str, key: str, data: bytes, beside: Path) -> None:
-    temporary = beside.with_name(f"{beside.stem}-{key}.h264")
-    temporary.write_bytes(data)
-    cache.put(kind, key, "h264", temporary)
-    temporary.unlink()
-
-
-def hold(pack: Pack, timeline: list[tuple[int, int]], fps: int) -> Iterator[bytes]:
-    """Frames showing picture i for n frames, for each (i, n) of the timeline."""
-    keyframe_every = max(1, round(KEYFRAME_SECONDS * fps))
-    for picture, frames in timeline:
+def hold(pack: Pack, timeline: list[int], fps: int) -> Iterator[bytes]:
+    """The scene's frames: picture i of the pack held for timeline[i] frames (each >= 1)."""
+    since = 0
+    for picture, frames in enumerate(timeline):
+        if frames < 1:
+            raise ValueError("every picture of a scene must be shown for at least one frame")
         for frame in range(frames):
-            since = frame % keyframe_every
-            yield pack.pictures[picture] if since == 0 else pack.skip_frame(since)
+            if picture == 0 and frame == 0:
+                yield pack.pictures[0]
+            elif frame == 0:
+                yield renumber(pack.pictures[picture], pack.rules, since)
+            else:
+                yield pack.skip_frame(since)
+            since += 1

@@ -90,24 +90,29 @@ def music_for_block(
     music: Music,
     start: int,
     length: int,
-    total: int,
+    end: int | None,
     speech: list[tuple[int, int]],
     rate: int,
 ) -> np.ndarray:
-    """The music under one block: `start` and `total` in samples of the whole track,
-    `speech` the spans (block-relative samples) where words are heard."""
+    """The music under one block: `start` in samples of the whole track, `end` where the
+    track ends when this is the last block (to fade out), `speech` the spans
+    (block-relative samples) where words are heard."""
     positions = np.arange(start, start + length)
     segment = music.samples[positions % len(music.samples)]
     duck = np.full(length, 10 ** (PAUSE_GAIN_DB / 20), dtype=np.float32)
     margin = round(0.2 * rate)
-    for begin, end in speech:
-        duck[max(0, begin - margin) : min(length, end + margin)] = 10 ** (SPEECH_GAIN_DB / 20)
+    for words_from, words_to in speech:
+        duck[max(0, words_from - margin) : min(length, words_to + margin)] = 10 ** (
+            SPEECH_GAIN_DB / 20
+        )
     ramp = max(1, round(RAMP * rate))
     padded = np.pad(duck.astype(np.float64), (ramp // 2 + 1, ramp - ramp // 2), mode="edge")
     sums = np.cumsum(padded)
     smooth = (sums[ramp:] - sums[:-ramp])[:length] / ramp  # centred: the level moves early
     seconds = positions / rate
-    fades = np.clip(seconds / FADE_IN, 0, 1) * np.clip((total / rate - seconds) / FADE_OUT, 0, 1)
+    fades = np.clip(seconds / FADE_IN, 0, 1)
+    if end is not None:
+        fades *= np.clip((end / rate - seconds) / FADE_OUT, 0, 1)
     inside = np.arange(length)
     edges = np.clip(np.minimum(inside, length - 1 - inside) / (EDGE * rate), 0, 1)
     fades *= edges**2

@@ -7,9 +7,9 @@ import json
 import os
 import shutil
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PIL import Image
 from pydantic import BaseModel, ValidationError
@@ -21,7 +21,7 @@ from narrate.captions import Cue, build_cues, scene_cue_lines, write_srt, write_
 from narrate.chapters import write_chapters_txt, write_ffmetadata
 from narrate.clips import clip_key
 from narrate.draw import card_for, draw_caption
-from narrate.encode import Picture, pack_for
+from narrate.encode import pack_for
 from narrate.engines import get_engine
 from narrate.errors import NarrateError, one_line
 from narrate.models import Scene, Script, Settings, Speech
@@ -34,6 +34,9 @@ from narrate.speak import speak
 from narrate.theme import load_theme
 from narrate.timing import block_samples, frames_of, time_scenes
 from narrate.tts import TTSEngine, resolve_voice
+
+if TYPE_CHECKING:
+    from narrate.music import Music
 
 T = TypeVar("T")
 
@@ -118,15 +121,12 @@ def render(
                 pool.submit(card_and_pack, script, number, settings, work, cache, steps.advance)
                 for number in range(1, total + 1)
             ]
-            speeches = speak(script, settings, engine, work / "audio", cache, steps.advance)
+            sound = Sound(pool, steps, settings, total, build, cache)
+            speeches = speak(
+                script, settings, engine, work / "audio", cache, steps.advance, sound.spoken
+            )
             timed = time_scenes(script, speeches, settings)
-            beds = music_beds(speeches, settings)
-            blocks = [
-                pool.submit(
-                    with_step, steps, audio_block_for, speech, settings, n, build, cache, bed
-                )
-                for n, (speech, bed) in enumerate(zip(speeches, beds, strict=True), start=1)
-            ]
+            blocks, beds = sound.blocks, sound.beds
             cues = build_cues(timed, speeches)
             write_srt([cue for scene in cues for cue in scene], work / "captions.srt")
             write_vtt([cue for scene in cues for cue in scene], work / "captions.vtt")
@@ -159,17 +159,41 @@ def render(
     return RenderResult(folder=folder, video=folder / video.name, script=finished)
 
 
-def music_beds(speeches: list[Speech], settings: Settings) -> list[Bed | None]:
-    """Where each scene's block sits under the music, or no music at all."""
-    if settings.music is None:
-        return [None] * len(speeches)
-    from narrate.music import load_music  # numpy, only when there is music
+class Sound:
+    """Encodes each scene's narration block as soon as the scene is spoken."""
 
-    music = load_music(settings.music, speeches[0].sample_rate)
-    lengths = [block_samples(speech, settings) for speech in speeches]
-    total = sum(lengths)
-    starts = [sum(lengths[:index]) for index in range(len(lengths))]
-    return [Bed(music, start, total) for start in starts]
+    def __init__(
+        self,
+        pool: ThreadPoolExecutor,
+        steps: Stage,
+        settings: Settings,
+        scenes: int,
+        folder: Path,
+        cache: Cache,
+    ) -> None:
+        self.pool, self.steps, self.settings = pool, steps, settings
+        self.scenes, self.folder, self.cache = scenes, folder, cache
+        self.blocks: list[Future[Path]] = []
+        self.beds: list[Bed | None] = []
+        self.position = 0  # samples of the track so far, where the next block starts
+        self.music: Music | None = None
+
+    def spoken(self, number: int, speech: Speech) -> None:
+        bed = None
+        if self.settings.music is not None:
+            if self.music is None:
+                from narrate.music import load_music  # numpy, only when there is music
+
+                self.music = load_music(self.settings.music, speech.sample_rate)
+            bed = Bed(self.music, self.position, last=number == self.scenes)
+        self.position += block_samples(speech, self.settings)
+        self.beds.append(bed)
+        self.blocks.append(
+            self.pool.submit(
+                with_step, self.steps, audio_block_for, speech, self.settings, number,
+                self.folder, self.cache, bed,
+            )
+        )  # fmt: skip
 
 
 def will_speak(
@@ -203,41 +227,46 @@ def card_and_pack(
     card = card_for(script, number, settings, work / "cards", cache)
     lines = scene_cue_lines(script.scenes[number - 1].narration) if settings.captions else []
     theme = load_theme(settings.theme)
-    base_identity: dict[str, object] = {"card": file_hash(card), "size": settings.size}
 
-    def base() -> Image.Image:
-        return Image.open(card).convert("RGB")
+    decoded: list[Image.Image] = []
+
+    def base() -> Image.Image:  # decoded once, and only if the pack must be encoded
+        if not decoded:
+            decoded.append(Image.open(card).convert("RGB"))
+        return decoded[0]
 
     def captioned(cue: list[str]) -> Callable[[], Image.Image]:
         return lambda: draw_caption(base(), cue, theme)
 
-    pictures = [
-        Picture(base_identity, base),
-        *(
-            Picture({**base_identity, "caption": cue, "theme": theme.model_dump()}, captioned(cue))
-            for cue in lines
-        ),
-    ]
+    # The card, the card with each caption in turn, the card again after the last one.
+    pictures = [base, *(captioned(cue) for cue in lines), base] if lines else [base]
+    identity: dict[str, object] = {
+        "card": file_hash(card),
+        "captions": lines,
+        "theme": theme.model_dump() if lines else None,
+    }
     size = (settings.width, settings.height)
-    pack = pack_for(pictures, size, settings.fps, work / ".build" / f"{number:02d}.h264", cache)
+    path = work / ".build" / f"{number:02d}.h264"
+    pack = pack_for(pictures, identity, size, settings.fps, path, cache)
     advance()
     return card, pack
 
 
-def timeline(scene: Scene, cues: list[Cue], settings: Settings) -> list[tuple[int, int]]:
-    """(picture, frames) runs for a scene: the bare card (0) between cues, cue i as i + 1."""
+def timeline(scene: Scene, cues: list[Cue], settings: Settings) -> list[int]:
+    """Frames each picture of the scene's pack is on screen: the card until the first caption,
+    each caption until the next one starts, the last until it ends, then the card again."""
     fps = settings.fps
-    first = round((scene.start or 0.0) * fps)
     total = frames_of(scene, fps)
-    runs: list[tuple[int, int]] = []
-    position = 0
-    for index, cue in enumerate(cues if settings.captions else [], start=1):
-        begin = min(total, max(position, round(cue.start * fps) - first))
-        end = min(total, max(begin, round(cue.end * fps) - first))
-        runs += [(0, begin - position), (index, end - begin)]
-        position = end
-    runs.append((0, total - position))
-    return [(picture, frames) for picture, frames in runs if frames > 0]
+    if not settings.captions or not cues:
+        return [total]
+    first = round((scene.start or 0.0) * fps)
+    cuts = [0]
+    for cue in cues:
+        cuts.append(max(cuts[-1] + 1, round(cue.start * fps) - first))
+    cuts.append(max(cuts[-1] + 1, round(cues[-1].end * fps) - first))
+    if cuts[-1] >= total:  # too short to show every caption: squeeze them in, a frame each
+        cuts = [min(cut, total - (len(cuts) - index)) for index, cut in enumerate(cuts)]
+    return [b - a for a, b in zip(cuts, [*cuts[1:], total], strict=True)]
 
 
 def record(

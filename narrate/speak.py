@@ -26,8 +26,10 @@ def speak(
     folder: Path,
     cache: Cache | None = None,
     advance: Callable[[], None] | None = None,
+    spoken: Callable[[int, Speech], None] | None = None,
 ) -> list[Speech]:
-    """Each scene's narration as folder/NN.wav with its sentences timed."""
+    """Each scene's narration as folder/NN.wav with its sentences timed. `spoken` hears of
+    each scene as soon as it is done, so its sound can be processed meanwhile."""
     cache = cache or Cache(None)
     voice = resolve_voice(engine, settings.voice)
     folder.mkdir(parents=True, exist_ok=True)
@@ -38,6 +40,8 @@ def speak(
         speeches.append(speak_scene(scene, settings, voice, engine, path, clips_folder, cache))
         if advance:
             advance()
+        if spoken:
+            spoken(number, speeches[-1])
     shutil.rmtree(clips_folder, ignore_errors=True)
     return speeches
 
