@@ -60,6 +60,20 @@ def wrap_lines(text: str, width: int = LINE_CHARS) -> list[str]:
     return lines
 
 
+def balance(lines: list[str], width: int = LINE_CHARS) -> list[str]:
+    """Two lines made as even as they can be (a lone word on line two reads badly)."""
+    if len(lines) != 2:
+        return lines
+    words = " ".join(lines).split()
+    best = lines
+    for cut in range(1, len(words)):
+        first, second = " ".join(words[:cut]), " ".join(words[cut:])
+        longest = max(len(first), len(second))
+        if longest <= width and longest < max(len(line) for line in best):
+            best = [first, second]
+    return best
+
+
 def fits(words: list[str]) -> bool:
     return len(wrap_lines(" ".join(words))) <= MAX_LINES
 
@@ -100,7 +114,8 @@ def sentence_cues(text: str, start: float, end: float, marks: list[WordMark]) ->
     index = 0
     for group in split_words(words):
         cue_start = times[index] if cues else start
-        cues.append(Cue(start=round(cue_start, 3), end=end, lines=wrap_lines(" ".join(group))))
+        lines = balance(wrap_lines(" ".join(group)))
+        cues.append(Cue(start=round(cue_start, 3), end=end, lines=lines))
         index += len(group)
     for cue, following in zip(cues, cues[1:], strict=False):
         cue.end = following.start
@@ -121,7 +136,7 @@ def token_times(tokens: list[tuple[int, str]], marks: list[WordMark], start: flo
 def scene_cue_lines(narration: str) -> list[list[str]]:
     """The lines of each cue of a scene, in order: known from the text, before any timing."""
     return [
-        wrap_lines(" ".join(group))
+        balance(wrap_lines(" ".join(group)))
         for sentence in split_sentences(narration)
         for group in split_words(sentence.text.split())
     ]

@@ -201,3 +201,11 @@ def test_captions_are_burned_in_on_time(rendered):
         bare = np.asarray(card, dtype=int)[band]
         assert np.abs(shown - expected[band]).mean() < 4, cue.content
         assert np.abs(shown - bare).mean() > 2 * np.abs(shown - expected[band]).mean()
+
+
+def test_two_line_cues_are_balanced():
+    from narrate.captions import balance
+
+    lines = balance(wrap_lines("while Republicans shortly thereafter warned"))
+    assert lines == ["while Republicans", "shortly thereafter warned"]
+    assert balance(["One line only"]) == ["One line only"]
