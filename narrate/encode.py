@@ -26,10 +26,10 @@ X264_ARGS = [
     *("-profile:v", "high", "-pix_fmt", "yuv420p", "-forced-idr", "1"),
     "-x264-params",
     "keyint=600:min-keyint=1:scenecut=0:bframes=0:ref=1:aud=1:repeat-headers=1:stitchable=1"
-    ":threads=2",
+    ":threads=1:rc-lookahead=0:mbtree=0:sync-lookahead=0",
 ]
 SKIP_MAX_BYTES = 4096  # a frame of nothing but skipped blocks is tiny at any size
-EXTRA_FRAMES = 3  # the last picture again: x264 settles, the last of them is a pure skip
+EXTRA_FRAMES = 4  # the last picture again: x264 settles in two, the last is a pure skip
 
 
 @dataclass
