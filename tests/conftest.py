@@ -75,3 +75,14 @@ def real_engine():
     from narrate.engines import get_engine
 
     return get_engine()
+
+
+def decode_audio(video: Path, rate: int = 16000) -> np.ndarray:
+    """The video's sound as mono 16-bit samples at `rate`, decoded by the real ffmpeg."""
+    import subprocess
+
+    from narrate.ffmpeg import ffmpeg_exe
+
+    command = [ffmpeg_exe(), "-v", "error", "-i", str(video), "-ac", "1", "-ar", str(rate)]
+    raw = subprocess.run([*command, "-f", "s16le", "-"], capture_output=True, check=True).stdout
+    return np.frombuffer(raw, dtype="<i2")

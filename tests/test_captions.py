@@ -18,6 +18,7 @@ from narrate.chapters import clock
 from narrate.ffmpeg import ffmpeg_exe
 from narrate.models import Settings, WordMark
 from narrate.render import render
+from tests.conftest import decode_audio
 
 ARTICLE = """# Rivers Are Rising
 
@@ -102,25 +103,7 @@ def seconds(stamp: str) -> float:
 
 
 def decoded_audio(video: Path, rate: int = 16000) -> np.ndarray:
-    raw = subprocess.run(
-        [
-            ffmpeg_exe(),
-            "-v",
-            "error",
-            "-i",
-            str(video),
-            "-ac",
-            "1",
-            "-ar",
-            str(rate),
-            "-f",
-            "s16le",
-            "-",
-        ],
-        capture_output=True,
-        check=True,
-    ).stdout
-    return np.abs(np.frombuffer(raw, dtype="<i2").astype(np.int32))
+    return np.abs(decode_audio(video, rate).astype(np.int32))
 
 
 def test_cues_start_where_speech_is_heard(rendered):

@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from narrate.ffmpeg import ffmpeg_exe, keyframe_times, probe
-from tests.conftest import EXAMPLE, ROOT
+from tests.conftest import EXAMPLE, ROOT, decode_audio
 
 ARTICLE = """# Small Towns Build Their Own Internet (Video)
 
@@ -123,25 +123,7 @@ def onset(samples: np.ndarray, rate: int, threshold: int = 600) -> float:
 def test_speech_in_the_video_starts_where_script_json_says(rendered):
     folder, script, _ = rendered
     rate = 16000
-    raw = subprocess.run(
-        [
-            ffmpeg_exe(),
-            "-v",
-            "error",
-            "-i",
-            str(folder / script["video"]),
-            "-ac",
-            "1",
-            "-ar",
-            str(rate),
-            "-f",
-            "s16le",
-            "-",
-        ],
-        capture_output=True,
-        check=True,
-    ).stdout
-    audio = np.frombuffer(raw, dtype="<i2")
+    audio = decode_audio(folder / script["video"], rate)
     assert len(audio) / rate == pytest.approx(script["duration"], abs=0.1)
     for scene in script["scenes"]:
         with wave.open(str(folder / scene["audio"])) as wav:

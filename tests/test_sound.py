@@ -17,6 +17,7 @@ from narrate.ffmpeg import ffmpeg_exe
 from narrate.loudness import integrated_loudness, normalize
 from narrate.models import Settings
 from narrate.render import render
+from tests.conftest import decode_audio
 
 ARTICLE = """# Sound Check
 
@@ -122,11 +123,7 @@ def test_render_with_the_bundled_bed(tmp_path, real_engine):
     rate = 16000
 
     def pause_level(video: Path) -> float:
-        raw = subprocess.run(
-            [ffmpeg_exe(), "-v", "error", "-i", str(video), "-ac", "1", "-ar", str(rate),
-             "-f", "s16le", "-"], capture_output=True, check=True,
-        ).stdout  # fmt: skip
-        audio = np.frombuffer(raw, "<i2").astype(np.float64)
+        audio = decode_audio(video, rate).astype(np.float64)
         first = scored.script.scenes[0].sentences
         gap = audio[int((first[0].end + 0.2) * rate) : int((first[1].start - 0.2) * rate)]
         return 20 * np.log10(np.sqrt(np.mean(gap**2)) / 32768 + 1e-9)
