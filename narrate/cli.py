@@ -9,6 +9,7 @@ import argparse
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
@@ -43,7 +44,12 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
 
     render = commands.add_parser("render", help="render an article or script.json into an MP4")
-    render.add_argument("source", type=Path, help="article (.txt, .md) or script.json")
+    render.add_argument(
+        "source",
+        type=Path,
+        nargs="+",
+        help="articles (.txt, .md, .html), script.json files, or folders of articles",
+    )
     render.add_argument(
         "--out", type=Path, default=Path("renders"), help="output folder (default: renders)"
     )
@@ -88,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--quiet", "-q", action="store_true", help="no progress display")
 
     script = commands.add_parser("script", help="print the scene plan as JSON (no audio, no video)")
-    script.add_argument("source", type=Path, help="article (.txt, .md)")
+    script.add_argument("source", type=Path, help="article (.txt, .md, .html)")
 
     commands.add_parser("voices", help="list the voices the TTS engine offers")
     return parser
@@ -118,17 +124,54 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    from narrate.cache import Cache, default_cache_dir
-    from narrate.progress import Progress
-    from narrate.render import render
+    from narrate.cache import default_cache_dir
 
     settings = settings_from(args)
     if args.jobs is not None and not 1 <= args.jobs <= 64:
         raise NarrateError("--jobs must be between 1 and 64")
-    cache = Cache(None if args.no_cache else (args.cache_dir or default_cache_dir()))
+    sources = expand_sources(args.source)
+    if len(sources) == 1:
+        render_one(sources[0], settings, args, default_cache_dir)
+        return 0
+    failed = 0
+    for source in sources:  # one failure does not stop the rest
+        try:
+            render_one(source, settings, args, default_cache_dir)
+        except NarrateError as exc:
+            failed += 1
+            print(f"narrate: error: {exc}", file=sys.stderr)
+    if failed:
+        print(f"narrate: {failed} of {len(sources)} articles failed", file=sys.stderr)
+    return 2 if failed else 0
+
+
+def expand_sources(paths: list[Path]) -> list[Path]:
+    """Files as given; a folder stands for the articles directly inside it, by name."""
+    from narrate.read import ARTICLE_SUFFIXES
+
+    sources: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.suffix.lower() in ARTICLE_SUFFIXES)
+            if not found:
+                raise NarrateError(f"{path}: no articles in this folder (.txt, .md, .html)")
+            sources += found
+        else:
+            sources.append(path)
+    return sources
+
+
+def render_one(
+    source: Path, settings: Settings, args: argparse.Namespace, default_cache: Callable[[], Path]
+) -> None:
+    from narrate.cache import Cache
+    from narrate.progress import Progress
+    from narrate.render import render
+
+    cache = Cache(None if args.no_cache else (args.cache_dir or default_cache()))
     started = time.monotonic()
     result = render(
-        args.source,
+        source,
         settings,
         progress=Progress(enabled=False if args.quiet else None),
         cache=cache,
@@ -140,9 +183,9 @@ def cmd_render(args: argparse.Namespace) -> int:
     length = f"{int(duration // 60)}:{duration % 60:04.1f}"
     print(
         f"{result.video}  ({len(result.script.scenes)} scenes, {length} of video, "
-        f"rendered in {elapsed:.1f} s{reused})"
+        f"rendered in {elapsed:.1f} s{reused})",
+        flush=True,
     )
-    return 0
 
 
 def cmd_script(args: argparse.Namespace) -> int:

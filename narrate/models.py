@@ -31,7 +31,7 @@ class Article(BaseModel):
     lede: list[str] = Field(default_factory=list)
     sections: list[Section] = Field(default_factory=list)
     source: str | None = None
-    format: Literal["text", "markdown"] = "text"
+    format: Literal["text", "markdown", "html"] = "text"
 
 
 class TimedSentence(BaseModel):

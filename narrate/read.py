@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from narrate.errors import NarrateError
 from narrate.models import Article, Section
 
 MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdown", ".mkd"}
+HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
+ARTICLE_SUFFIXES = {".txt", ".text", *MARKDOWN_SUFFIXES, *HTML_SUFFIXES}
 
 # Sections that are site furniture, not the story. Matched against the whole heading.
 BOILERPLATE = re.compile(
@@ -43,15 +46,22 @@ class Blocks:
 
 def read_article(path: Path) -> Article:
     """Read `path` (plain text or Markdown) into an Article; NarrateError on bad input."""
+    from narrate.read_html import looks_like_html, parse_html
     from narrate.read_markdown import parse_markdown
     from narrate.read_text import parse_text
 
     text = decode(read_bytes(path), path)
-    is_markdown = path.suffix.lower() in MARKDOWN_SUFFIXES or looks_like_markdown(text)
-    blocks = parse_markdown(text) if is_markdown else parse_text(text)
+    suffix = path.suffix.lower()
+    kind: Literal["text", "markdown", "html"]
+    if suffix in HTML_SUFFIXES or looks_like_html(text):
+        kind, blocks = "html", parse_html(text)
+    elif suffix in MARKDOWN_SUFFIXES or looks_like_markdown(text):
+        kind, blocks = "markdown", parse_markdown(text)
+    else:
+        kind, blocks = "text", parse_text(text)
     article = build_article(blocks, fallback_title=path.stem)
     article.source = str(path)
-    article.format = "markdown" if is_markdown else "text"
+    article.format = kind
     if not article.lede and not article.sections:
         raise NarrateError(
             f"{path}: nothing to narrate: no paragraphs found besides the title "
@@ -64,7 +74,7 @@ def read_bytes(path: Path) -> bytes:
     if not path.exists():
         raise NarrateError(f"{path}: no such file (check the path)")
     if path.is_dir():
-        raise NarrateError(f"{path}: is a folder; give an article file (.txt, .md or .json)")
+        raise NarrateError(f"{path}: is a folder; give an article file (.txt, .md, .html)")
     try:
         return path.read_bytes()
     except OSError as exc:
@@ -76,7 +86,9 @@ def decode(data: bytes, path: Path) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         text = data.decode("utf-16", errors="replace")
     elif b"\x00" in data[:65536]:
-        raise NarrateError(f"{path}: looks like a binary file, not an article (give .txt or .md)")
+        raise NarrateError(
+            f"{path}: looks like a binary file, not an article (give .txt, .md, .html)"
+        )
     else:
         try:
             text = data.decode("utf-8-sig")
@@ -84,7 +96,9 @@ def decode(data: bytes, path: Path) -> str:
             text = data.decode("cp1252", errors="replace")
     controls = sum(1 for ch in text[:65536] if ord(ch) < 32 and ch not in "\t\n\r\f")
     if controls > max(8, len(text[:65536]) // 100):
-        raise NarrateError(f"{path}: looks like a binary file, not an article (give .txt or .md)")
+        raise NarrateError(
+            f"{path}: looks like a binary file, not an article (give .txt, .md, .html)"
+        )
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
     if not text.strip():
         raise NarrateError(f"{path}: the article is empty (write a title line and some paragraphs)")

@@ -44,7 +44,7 @@ CASES = {
     ),
     "binary file": (
         lambda t: ["render", write(t, "photo.txt", PNG)],
-        "photo.txt: looks like a binary file, not an article (give .txt or .md)",
+        "photo.txt: looks like a binary file, not an article (give .txt, .md, .html)",
     ),
     "nothing to say": (
         lambda t: ["render", write(t, "title.txt", NOTHING)],
@@ -144,3 +144,20 @@ def test_missing_music_file_is_reported_before_any_work(tmp_path: Path):
         == "narrate: error: music file nope.mp3 not found (give an audio file, or `bed`)\n"
     )
     assert not (tmp_path / "renders").exists()
+
+
+def test_several_articles_render_each_and_report_failures(tmp_path: Path):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "one.txt").write_text("First Story\n\nA lede for the first story.\n")
+    (folder / "two.md").write_text("# Second Story\n\nA lede for the second story.\n")
+    (folder / "notes.pdf").write_bytes(PNG)  # not an article: not picked up from a folder
+    result = run(tmp_path, "render", "articles", "missing.txt", "--size", "320x180", "--no-cache")
+    assert result.returncode == 2
+    assert result.stderr == (
+        "narrate: error: missing.txt: no such file (check the path)\n"
+        "narrate: 1 of 3 articles failed\n"
+    )
+    assert (tmp_path / "renders" / "first-story" / "first-story.mp4").is_file()
+    assert (tmp_path / "renders" / "second-story" / "second-story.mp4").is_file()
+    assert result.stdout.count(".mp4") == 2

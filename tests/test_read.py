@@ -161,3 +161,31 @@ def test_boilerplate_section_with_body_is_dropped(tmp_path: Path):
     script = plan_scenes(read_article(path))
     assert [s.heading for s in script.scenes] == ["Title Here", "Real Heading"]
     assert "Sign up" not in script.scenes[-1].narration
+
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def test_html_news_page_keeps_the_story_and_drops_the_rest():
+    article = read_article(FIXTURES / "news-page.html")
+    script = plan_scenes(article)
+    assert article.format == "html"
+    assert script.title == "City Council Approves Solar Plan"  # not "... | The Daily Ledger"
+    assert (script.byline, script.date) == ("Maria Gomez", "2024-06-03")
+    assert [s.heading for s in script.scenes] == [
+        "City Council Approves Solar Plan",
+        "What the plan costs",
+        "What happens next",
+    ]
+    spoken = " ".join(s.narration for s in script.scenes)
+    assert "solar panels by 2027" in spoken and "eastern districts" in spoken
+    for junk in ("cookies", "Advertisement", "mattress", "Related", "Mayor announces",
+                 "newsletter", "Photo:", "Daily Ledger staff", "Copyright", "Sports",
+                 "trackPageView", "never be spoken", "font-family"):  # fmt: skip
+        assert junk not in spoken, junk
+
+
+def test_html_is_recognised_without_its_suffix(tmp_path: Path):
+    page = tmp_path / "saved-page"
+    page.write_bytes((FIXTURES / "news-page.html").read_bytes())
+    assert read_article(page).format == "html"
