@@ -38,3 +38,10 @@ def test_quick_start_commands_exist():
 
 def test_ci_runs_make_test():
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_readme_keeps_its_sections():
+    # Regression: an edit of the Speed section once cut the sections after it.
+    for section in ("Quick start", "Commands", "Output", "Cache", "Speed", "Articles", "Errors",
+                    "Configuration", "Development"):  # fmt: skip
+        assert f"\n## {section}\n" in README, section
