@@ -133,12 +133,11 @@ def token_times(tokens: list[tuple[int, str]], marks: list[WordMark], start: flo
     return times
 
 
-def scene_cue_lines(narration: str) -> list[list[str]]:
-    """The lines of each cue of a scene, in order: known from the text, before any timing."""
+def sentence_cue_lines(narration: str) -> list[list[list[str]]]:
+    """Per sentence of a scene, the lines of each of its cues: known from the text alone."""
     return [
-        balance(wrap_lines(" ".join(group)))
+        [balance(wrap_lines(" ".join(group))) for group in split_words(sentence.text.split())]
         for sentence in split_sentences(narration)
-        for group in split_words(sentence.text.split())
     ]
 
 

@@ -43,6 +43,69 @@ class Bits:
         return (value + 1) // 2 if value % 2 else -(value // 2)
 
 
+class Writer:
+    """Writes an RBSP bit by bit."""
+
+    def __init__(self) -> None:
+        self.bits: list[int] = []
+
+    def u(self, width: int, value: int) -> Writer:
+        self.bits += [(value >> (width - 1 - i)) & 1 for i in range(width)]
+        return self
+
+    def ue(self, value: int) -> Writer:
+        code = value + 1
+        return self.u(code.bit_length() - 1, 0).u(code.bit_length(), code)
+
+    def se(self, value: int) -> Writer:
+        return self.ue(2 * value - 1 if value > 0 else -2 * value)
+
+    def rbsp(self) -> bytes:
+        bits = [*self.bits, 1]  # rbsp_stop_one_bit, then zeros to the byte boundary
+        bits += [0] * (-len(bits) % 8)
+        return bytes(int("".join(map(str, bits[i : i + 8])), 2) for i in range(0, len(bits), 8))
+
+
+SKIP_PPS_ID = 1  # the skip frames' own picture parameter set: CAVLC, so no CABAC to write
+
+
+def skip_pps() -> bytes:
+    """A PPS (id 1) for skip slices: CAVLC, deblocking control present, no weighting."""
+    rbsp = (
+        Writer()
+        .ue(SKIP_PPS_ID).ue(0)  # pic_parameter_set_id, seq_parameter_set_id
+        .u(1, 0).u(1, 0)  # entropy_coding_mode_flag (CAVLC), bottom_field_pic_order...
+        .ue(0).ue(0).ue(0)  # slice groups, num_ref_idx_l0/l1_default_active_minus1
+        .u(1, 0).u(2, 0)  # weighted_pred_flag, weighted_bipred_idc
+        .se(0).se(0).se(0)  # pic_init_qp/qs_minus26, chroma_qp_index_offset
+        .u(1, 1).u(1, 0).u(1, 0)  # deblocking control present, constrained intra, redundant
+        .rbsp()
+    )  # fmt: skip
+    return b"\x00\x00\x00\x01" + bytes([0x68]) + escape(rbsp)
+
+
+def skip_frame(rules: Numbering, frame: int) -> bytes:
+    """An access unit in which every macroblock copies the frame before (P_Skip, CAVLC),
+    numbered as the `frame`-th frame after the last keyframe."""
+    header = (
+        Writer()
+        .ue(0).ue(5).ue(SKIP_PPS_ID)  # first_mb_in_slice, slice_type P, pps id
+        .u(rules.frame_num_bits, frame % (1 << rules.frame_num_bits))
+    )  # fmt: skip
+    if rules.poc_type == 0:
+        header.u(rules.poc_lsb_bits, (2 * frame) % (1 << rules.poc_lsb_bits))
+    rbsp = (
+        header.u(1, 0)  # num_ref_idx_active_override_flag
+        .u(1, 0)  # ref_pic_list_modification_flag_l0
+        .u(1, 0)  # adaptive_ref_pic_marking_mode_flag
+        .se(0)  # slice_qp_delta
+        .ue(1)  # disable_deblocking_filter_idc: nothing to filter in a copy
+        .ue(rules.macroblocks)  # mb_skip_run: every macroblock
+        .rbsp()
+    )
+    return AUD + b"\xf0" + skip_pps() + b"\x00\x00\x00\x01" + bytes([0x41]) + escape(rbsp)
+
+
 def unescape(nal: bytes) -> bytes:
     """NAL payload -> RBSP: drop the emulation prevention byte of every 00 00 03."""
     out = bytearray()
@@ -99,11 +162,12 @@ def access_units(stream: bytes) -> list[bytes]:
 
 @dataclass(frozen=True)
 class Numbering:
-    """How frames are numbered in a stream, from its sequence parameter set."""
+    """How frames are numbered in a stream, and its size, from its sequence parameter set."""
 
     frame_num_bits: int
     poc_type: int
     poc_lsb_bits: int
+    macroblocks: int = 0
 
 
 def numbering(sps_nal: bytes) -> Numbering:
@@ -124,7 +188,12 @@ def numbering(sps_nal: bytes) -> Numbering:
     poc_lsb_bits = bits.ue() + 4 if poc_type == 0 else 0
     if poc_type == 1:
         raise ValueError("pic_order_cnt_type 1 is not supported")
-    return Numbering(frame_num_bits, poc_type, poc_lsb_bits)
+    bits.ue()  # max_num_ref_frames
+    bits.bit()  # gaps_in_frame_num_value_allowed_flag
+    width, height = bits.ue() + 1, bits.ue() + 1
+    if not bits.bit():
+        raise ValueError("interlaced streams are not supported")
+    return Numbering(frame_num_bits, poc_type, poc_lsb_bits, width * height)
 
 
 def renumber(skip: bytes, rules: Numbering, frame: int) -> bytes:

@@ -17,11 +17,11 @@ from pydantic import BaseModel, ValidationError
 from narrate.assemble import assemble
 from narrate.audio import Bed, audio_block_for, block_key
 from narrate.cache import Cache, file_hash
-from narrate.captions import Cue, build_cues, scene_cue_lines, write_srt, write_vtt
+from narrate.captions import Cue, build_cues, sentence_cue_lines, write_srt, write_vtt
 from narrate.chapters import write_chapters_txt, write_ffmetadata
 from narrate.clips import clip_key
 from narrate.draw import card_for, draw_caption
-from narrate.encode import pack_for
+from narrate.encode import Run, pack_for
 from narrate.engines import get_engine
 from narrate.errors import NarrateError, one_line
 from narrate.models import Scene, Script, Settings, Speech
@@ -225,12 +225,11 @@ def card_and_pack(
     """Scene `number`'s card (cards/NN.png) and its encoded pictures (.build/NN.h264): the
     card, then the card with each caption, known from the text before anything is spoken."""
     card = card_for(script, number, settings, work / "cards", cache)
-    lines = scene_cue_lines(script.scenes[number - 1].narration) if settings.captions else []
+    sentences = sentence_cue_lines(script.scenes[number - 1].narration)
     theme = load_theme(settings.theme)
-
     decoded: list[Image.Image] = []
 
-    def base() -> Image.Image:  # decoded once, and only if the pack must be encoded
+    def base() -> Image.Image:  # decoded once, and only if pictures must be encoded
         if not decoded:
             decoded.append(Image.open(card).convert("RGB"))
         return decoded[0]
@@ -238,16 +237,24 @@ def card_and_pack(
     def captioned(cue: list[str]) -> Callable[[], Image.Image]:
         return lambda: draw_caption(base(), cue, theme)
 
-    # The card, the card with each caption in turn, the card again after the last one.
-    pictures = [base, *(captioned(cue) for cue in lines), base] if lines else [base]
-    identity: dict[str, object] = {
-        "card": file_hash(card),
-        "captions": lines,
-        "theme": theme.model_dump() if lines else None,
-    }
+    # The card; then per sentence its captions (a keyframe each sentence, so editing one
+    # sentence encodes only its pictures); the card again after the last caption.
+    card_id = file_hash(card)
+    runs = [Run({"card": card_id}, [base])]
+    if settings.captions:
+        for index, cues in enumerate(sentences):
+            last = index == len(sentences) - 1
+            identity = {
+                "card": card_id,
+                "captions": cues,
+                "last": last,
+                "theme": theme.model_dump(),
+            }
+            runs.append(
+                Run(identity, [*(captioned(cue) for cue in cues), *([base] if last else [])])
+            )
     size = (settings.width, settings.height)
-    path = work / ".build" / f"{number:02d}.h264"
-    pack = pack_for(pictures, identity, size, settings.fps, path, cache)
+    pack = pack_for(runs, size, settings.fps, work / ".build" / f"{number:02d}.h264", cache)
     advance()
     return card, pack
 

@@ -119,8 +119,10 @@ def test_cache_hit_gives_the_same_video_as_a_cold_render(tmp_path, article, real
     warm_cache = Cache(tmp_path / "cache")
     warm = render(article, settings(tmp_path, "warm"), engine=real_engine, cache=warm_cache)
     assert warm_cache.hits["sentence"] == 8  # every sentence of the article
-    for kind in ("card", "block", "pack"):
+    for kind in ("card", "block"):
         assert warm_cache.hits[kind] == 4, kind
+    # Pictures are cached in runs: each scene's card, then one run per sentence's captions.
+    assert (warm_cache.hits["run"], warm_cache.misses["run"]) == (12, 0)
     assert warm_cache.misses["video"] == 1
     assert stream_md5(warm.video) == stream_md5(cold.video)
     assert warm.script.model_dump(exclude={"video"}) == cold.script.model_dump(exclude={"video"})
@@ -138,8 +140,10 @@ def test_editing_one_section_rebuilds_only_that_scene(tmp_path, article, real_en
     edited = Cache(tmp_path / "cache")
     result = render(article, settings(tmp_path, "out"), engine=real_engine, cache=edited)
     assert (edited.hits["sentence"], edited.misses["sentence"]) == (7, 1)
-    for kind in ("card", "block", "pack"):
+    for kind in ("card", "block"):
         assert (edited.hits[kind], edited.misses[kind]) == (3, 1), kind
+    # A new heading is a new card: that scene's 3 runs of pictures are encoded again.
+    assert (edited.hits["run"], edited.misses["run"]) == (9, 3)
     assert result.script.scenes[2].heading == "Second Part, Revised"
     # Body text only: the card stays, only the narration is spoken again.
     article.write_text(
@@ -147,20 +151,20 @@ def test_editing_one_section_rebuilds_only_that_scene(tmp_path, article, real_en
     )
     body = Cache(tmp_path / "cache")
     render(article, settings(tmp_path, "out"), engine=real_engine, cache=body)
-    # The card stays; the scene's captions changed, so its pictures are encoded again.
-    assert [body.misses[k] for k in ("sentence", "block", "card", "pack")] == [1, 1, 0, 1]
+    # The card stays; only the edited sentence's caption pictures are encoded again.
+    assert [body.misses[k] for k in ("sentence", "block", "card", "run")] == [1, 1, 0, 1]
 
 
 def test_corrupt_cached_segment_is_rebuilt_not_used(tmp_path, article, real_engine):
     cache = Cache(tmp_path / "cache")
     render(article, settings(tmp_path, "out"), engine=real_engine, cache=cache)
-    chunks = sorted((tmp_path / "cache" / "pack").iterdir())
+    chunks = sorted((tmp_path / "cache" / "run").iterdir())
     chunks[1].write_bytes(chunks[1].read_bytes()[:500])  # truncated by a crash or a full disk
     for entry in (tmp_path / "cache" / "video").iterdir():
         entry.unlink()
     again = Cache(tmp_path / "cache")
     result = render(article, settings(tmp_path, "out"), engine=real_engine, cache=again)
-    assert again.misses["pack"] == 1 and again.hits["pack"] == 3
+    assert again.misses["run"] == 1 and again.hits["run"] == 11
     info = probe(result.video)
     assert info.frames == round(result.script.duration * 30)
 
