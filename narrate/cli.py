@@ -54,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", type=Path, default=Path("renders"), help="output folder (default: renders)"
     )
     render.add_argument(
-        "--voice", default="en-us", help="TTS voice, see `narrate voices` (default: en-us)"
+        "--voice", help="TTS voice, see `narrate voices` (default: one for the article's language)"
     )
     render.add_argument(
         "--rate", type=int, default=175, help="speaking rate in words per minute (default: 175)"

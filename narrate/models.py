@@ -32,6 +32,10 @@ class Article(BaseModel):
     sections: list[Section] = Field(default_factory=list)
     source: str | None = None
     format: Literal["text", "markdown", "html"] = "text"
+    language: str | None = None  # from front matter, the page's lang, else detected
+    voice: str | None = None  # from front matter: this article's own settings
+    rate: int | None = None
+    theme: str | None = None
 
 
 class TimedSentence(BaseModel):
@@ -82,10 +86,14 @@ class Script(BaseModel):
     slug: str = ""
     scenes: list[Scene] = Field(min_length=1)
     # Filled in by a render.
+    language: str | None = None
+    # The article's own voice, rate and theme (front matter); after a render, those used.
+    voice: str | None = None
+    rate: int | None = Field(None, ge=80, le=450)
+    theme: str | None = None
+    # Filled in by a render.
     duration: float | None = None
     video: str | None = None
-    voice: str | None = None
-    rate: int | None = None
     size: str | None = None
     fps: int | None = None
 
@@ -138,7 +146,7 @@ class Settings(BaseModel):
     width: int = Field(1920, ge=320, le=3840)
     height: int = Field(1080, ge=180, le=3840)
     fps: int = Field(30, ge=1, le=60)
-    voice: str = Field("en-us", min_length=1)
+    voice: str | None = Field(None, description="None: a voice for the article's language")
     rate: int = Field(175, ge=80, le=450, description="words per minute")
     theme: str = "default"
     out_dir: Path = Path("renders")

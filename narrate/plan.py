@@ -38,6 +38,10 @@ def plan_scenes(article: Article) -> Script:
         byline=article.byline,
         date=article.date,
         scenes=[opening, *sections, *extra],
+        language=article.language,
+        voice=article.voice,
+        rate=article.rate,
+        theme=article.theme,
     )
 
 

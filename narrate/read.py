@@ -42,6 +42,7 @@ class Blocks:
     byline: str | None = None
     date: str | None = None
     items: list[tuple[str, str]] = field(default_factory=list)  # ("heading"|"para", text)
+    meta: dict[str, str] = field(default_factory=dict)  # language, voice, rate, theme
 
 
 def read_article(path: Path) -> Article:
@@ -62,6 +63,7 @@ def read_article(path: Path) -> Article:
     article = build_article(blocks, fallback_title=path.stem)
     article.source = str(path)
     article.format = kind
+    apply_meta(article, blocks.meta, path)
     if not article.lede and not article.sections:
         raise NarrateError(
             f"{path}: nothing to narrate: no paragraphs found besides the title "
@@ -117,6 +119,20 @@ def clean_title(title: str) -> str:
 
 def is_boilerplate(heading: str) -> bool:
     return bool(BOILERPLATE.match(heading.strip().rstrip(":").strip()))
+
+
+def apply_meta(article: Article, meta: dict[str, str], path: Path) -> None:
+    """Language (given, else detected), and the article's own voice, rate and theme."""
+    from narrate.language import detect_language, normalize_language
+
+    spoken = " ".join([*article.lede, *(p for s in article.sections for p in s.paragraphs)])
+    article.language = normalize_language(meta.get("language")) or detect_language(spoken)
+    article.voice = meta.get("voice") or None
+    article.theme = meta.get("theme") or None
+    if rate := meta.get("rate"):
+        if not rate.isdigit() or not 80 <= int(rate) <= 450:
+            raise NarrateError(f"{path}: front matter rate must be 80 to 450 words a minute")
+        article.rate = int(rate)
 
 
 def build_article(blocks: Blocks, fallback_title: str) -> Article:

@@ -39,6 +39,8 @@ def parse_html(text: str) -> Blocks:
         blocks.title = meta.title or blocks.title
         blocks.byline = meta.author or blocks.byline
         blocks.date = meta.date or blocks.date
+    if lang := re.search(r"<html[^>]*\blang=[\"']?([A-Za-z-]+)", text[:4096], re.IGNORECASE):
+        blocks.meta["language"] = lang.group(1)
     if blocks.title and blocks.items and blocks.items[0] == ("heading", blocks.title):
         blocks.items.pop(0)  # the h1 again, when the metadata named the title first
     return blocks

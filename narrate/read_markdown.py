@@ -76,6 +76,17 @@ def parse_markdown(text: str) -> Blocks:
         title=meta.get("title") or None,
         byline=meta.get("author") or meta.get("authors") or meta.get("byline") or None,
         date=meta.get("date") or None,
+        meta={
+            key: meta[source]
+            for key, source in (
+                ("language", "lang"),
+                ("language", "language"),
+                ("voice", "voice"),
+                ("rate", "rate"),
+                ("theme", "theme"),
+            )  # fmt: skip
+            if meta.get(source)
+        },
     )
     for kind, raw in markdown_blocks(body):
         text_ = inline(raw)

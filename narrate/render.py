@@ -68,6 +68,10 @@ def plan_only(script: Script) -> Script:
         byline=script.byline,
         date=script.date,
         slug=script.slug,
+        language=script.language,
+        voice=script.voice,
+        rate=script.rate,
+        theme=script.theme,
         scenes=[
             scene.model_copy(
                 update={
@@ -101,12 +105,15 @@ def render(
     progress = progress or Progress(enabled=False)
     cache = cache or Cache(None)
     script = load_script(source)
+    # The article's own voice, rate and theme (front matter) win over the command line.
+    own = {"voice": script.voice, "rate": script.rate, "theme": script.theme}
+    settings = settings.model_copy(update={k: v for k, v in own.items() if v is not None})
     load_theme(settings.theme)
     check_writable(settings.out_dir)
     if settings.music not in (None, "bed") and not Path(str(settings.music)).is_file():
         raise NarrateError(f"music file {settings.music} not found (give an audio file, or `bed`)")
     engine = engine or get_engine()
-    voice = resolve_voice(engine, settings.voice)
+    voice = resolve_voice(engine, settings.voice, script.language)
     settings = settings.model_copy(update={"voice": voice})
 
     with staging(settings.out_dir) as work:

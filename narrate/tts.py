@@ -23,10 +23,26 @@ class TTSEngine(Protocol):
     def synthesize(self, text: str, path: Path, voice: str, rate: int) -> list[WordMark]: ...
 
 
-def resolve_voice(engine: TTSEngine, requested: str) -> str:
-    """Match a voice by id ("gmw/en-us"), short id ("en-us"), language or name."""
-    wanted = requested.strip().lower()
+DEFAULT_VOICE = "en-us"
+
+
+def resolve_voice(engine: TTSEngine, requested: str | None, language: str | None = None) -> str:
+    """Match a voice by id ("gmw/en-us"), short id ("en-us"), language or name. With none
+    asked for, a voice for the article's language, else DEFAULT_VOICE."""
     voices = engine.voices()
+    if requested is None:
+        if language and language != DEFAULT_VOICE.split("-")[0]:
+            main = f"{language}-{language}"  # "fr": "fr", else "fr-fr", else any "fr-*"
+            for match in (
+                lambda lang: lang == language,
+                lambda lang: lang == main,
+                lambda lang: lang.startswith(language + "-"),
+            ):
+                for voice in voices:
+                    if any(match(lang.lower()) for lang in voice.languages):
+                        return voice.id
+        requested = DEFAULT_VOICE
+    wanted = requested.strip().lower()
     for key in (
         lambda v: v.id.lower(),
         lambda v: v.id.lower().rsplit("/", 1)[-1],
