@@ -82,6 +82,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="background music: an audio file, or `bed` for the bundled bed",
     )
     render.add_argument(
+        "--lexicon",
+        type=Path,
+        metavar="FILE",
+        help="your pronunciation lexicon: `word = how to say it` lines",
+    )
+    render.add_argument(
         "--no-captions", action="store_true", help="do not burn captions into the video"
     )
     render.add_argument(
@@ -116,6 +122,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
             paragraph_pause=args.sentence_pause * 2,
             captions=not args.no_captions,
             music=args.music,
+            lexicon=args.lexicon,
         )
     except ValidationError as exc:
         raise NarrateError(f"invalid settings: {one_line(exc)}") from exc

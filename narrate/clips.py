@@ -6,16 +6,20 @@ first sound when the event falls in a pause), so captions can start where words 
 
 from __future__ import annotations
 
-import json
+import re
 import wave
 from dataclasses import dataclass
 from pathlib import Path
 
+from pydantic import TypeAdapter
+
 from narrate.cache import Cache, make_key, place
 from narrate.models import WordMark
+from narrate.spoken import speakable
 from narrate.tts import synthesize_checked
 
-CLIP_FORMAT = 1  # bump when trimming or word placement changes
+CLIP_FORMAT = 2  # bump when trimming or word placement changes
+WORDS = TypeAdapter(list[WordMark])
 LOUD = 600  # a sample this loud is speech, not silence (about -35 dBFS)
 KEEP_BEFORE = 0.02  # seconds kept before the first sound
 KEEP_AFTER = 0.06  # seconds kept after the last sound
@@ -26,17 +30,19 @@ class Clip:
     path: Path
     samples: bytes  # 16-bit mono PCM
     sample_rate: int
-    words: list[WordMark]  # starts in seconds into the clip
+    words: list[WordMark]  # starts in seconds into the clip, positions in the display text
+    spoken: str  # what the voice said
 
     @property
     def duration(self) -> float:
         return len(self.samples) / 2 / self.sample_rate
 
 
-def clip_key(text: str, voice: str, rate: int, engine: object) -> str:
+def clip_key(text: str, voice: str, rate: int, engine: object, lexicon: Path | None) -> str:
     return make_key(
         "sentence",
         text=text,
+        spoken=speakable(text, lexicon)[0],
         voice=voice,
         rate=rate,
         engine=getattr(engine, "name", "engine"),
@@ -45,24 +51,49 @@ def clip_key(text: str, voice: str, rate: int, engine: object) -> str:
     )
 
 
-def clip_for(text: str, voice: str, rate: int, engine: object, folder: Path, cache: Cache) -> Clip:
-    """The clip for one sentence, from the cache when it was spoken before."""
-    key = clip_key(text, voice, rate, engine)
+def clip_for(
+    text: str,
+    voice: str,
+    rate: int,
+    engine: object,
+    folder: Path,
+    cache: Cache,
+    lexicon: Path | None = None,
+) -> Clip:
+    """The clip for one sentence, from the cache when it was spoken before. The voice says
+    the sentence's spoken form; its word marks point back into the display text."""
+    spoken, owners = speakable(text, lexicon)
+    key = clip_key(text, voice, rate, engine, lexicon)
     folder.mkdir(parents=True, exist_ok=True)
     wav_path, words_path = folder / f"{key}.wav", folder / f"{key}.json"
     audio, marks = cache.get("sentence", key, "wav"), cache.get("words", key, "json")
     if audio and marks:
         place(audio, wav_path)
-        words = [WordMark.model_validate(w) for w in json.loads(marks.read_text("utf-8"))]
+        words = WORDS.validate_json(marks.read_bytes())
     else:
         raw = folder / f"{key}-raw.wav"
-        _, found = synthesize_checked(engine, text, raw, voice, rate)  # type: ignore[arg-type]
-        words = trim(raw, found, wav_path)
-        words_path.write_text(json.dumps([w.model_dump() for w in words]), "utf-8")
+        said = spoken or text  # nothing left to say (only symbols): say it as written
+        _, found = synthesize_checked(engine, said, raw, voice, rate)  # type: ignore[arg-type]
+        words = display_marks(trim(raw, found, wav_path), text, owners if spoken else None)
+        words_path.write_bytes(WORDS.dump_json(words))
         cache.put("sentence", key, "wav", wav_path)
         cache.put("words", key, "json", words_path)
     with wave.open(str(wav_path), "rb") as source:
-        return Clip(wav_path, source.readframes(source.getnframes()), source.getframerate(), words)
+        samples, sample_rate = source.readframes(source.getnframes()), source.getframerate()
+    return Clip(wav_path, samples, sample_rate, words, spoken or text)
+
+
+def display_marks(marks: list[WordMark], text: str, owners: list[int] | None) -> list[WordMark]:
+    """Word marks moved from the spoken text onto the display tokens they came from."""
+    if owners is None or not owners:
+        return marks
+    spans = [(m.start(), m.end()) for m in re.finditer(r"\S+", text)]
+    moved = []
+    for mark in marks:
+        token = owners[min(max(mark.char_start, 0), len(owners) - 1)]
+        start, end = spans[token]
+        moved.append(mark.model_copy(update={"char_start": start, "char_end": end}))
+    return moved
 
 
 def trim(raw: Path, words: list[WordMark], output: Path) -> list[WordMark]:

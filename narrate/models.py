@@ -62,6 +62,7 @@ class Scene(BaseModel):
     speech_start: float | None = None
     speech_end: float | None = None
     sentences: list[TimedSentence] | None = None
+    spoken: str | None = None  # the narration as the voice said it
     audio: str | None = None
     card: str | None = None
 
@@ -118,6 +119,7 @@ class SpokenSentence(BaseModel):
     start: float
     end: float
     words: list[WordMark] = Field(default_factory=list)
+    spoken: str = ""  # what the voice said for `text`
 
 
 class Speech(BaseModel):
@@ -155,6 +157,7 @@ class Settings(BaseModel):
     sentence_pause: float = Field(0.35, ge=0.0, le=3.0, description="seconds between sentences")
     paragraph_pause: float = Field(0.7, ge=0.0, le=6.0, description="seconds between paragraphs")
     captions: bool = Field(True, description="burn captions into the video")
+    lexicon: Path | None = Field(None, description="the user's pronunciation lexicon")
     music: str | None = Field(None, description="'bed' for the bundled bed, or an audio file")
 
     @field_validator("width", "height")

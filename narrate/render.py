@@ -80,6 +80,7 @@ def plan_only(script: Script) -> Script:
                     "speech_start": None,
                     "speech_end": None,
                     "sentences": None,
+                    "spoken": None,
                     "audio": None,
                     "card": None,
                 }
@@ -110,6 +111,8 @@ def render(
     settings = settings.model_copy(update={k: v for k, v in own.items() if v is not None})
     load_theme(settings.theme)
     check_writable(settings.out_dir)
+    if settings.lexicon is not None and not settings.lexicon.is_file():
+        raise NarrateError(f"lexicon file {settings.lexicon} not found")
     if settings.music not in (None, "bed") and not Path(str(settings.music)).is_file():
         raise NarrateError(f"music file {settings.music} not found (give an audio file, or `bed`)")
     engine = engine or get_engine()
@@ -208,7 +211,9 @@ def will_speak(
 ) -> bool:
     """Whether some sentence is not in the cache (so sound will be processed)."""
     return any(
-        not cache.has("sentence", clip_key(s.text, voice, settings.rate, engine), "wav")
+        not cache.has(
+            "sentence", clip_key(s.text, voice, settings.rate, engine, settings.lexicon), "wav"
+        )
         for scene in script.scenes
         for s in split_sentences(scene.narration)
     )

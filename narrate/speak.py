@@ -56,7 +56,10 @@ def speak_scene(
     cache: Cache,
 ) -> Speech:
     sentences = split_sentences(scene.narration)
-    clips = [clip_for(s.text, voice, settings.rate, engine, clips_folder, cache) for s in sentences]
+    clips = [
+        clip_for(s.text, voice, settings.rate, engine, clips_folder, cache, settings.lexicon)
+        for s in sentences
+    ]
     rate = clips[0].sample_rate
     pieces: list[bytes] = []
     spoken: list[SpokenSentence] = []
@@ -91,6 +94,7 @@ def timed_sentence(text: str, clip: Clip, start: float) -> SpokenSentence:
     first_word = clip.words[0].start if clip.words else 0.0
     return SpokenSentence(
         text=text,
+        spoken=clip.spoken,
         start=round(start + min(first_word, clip.duration), 4),
         end=round(start + clip.duration, 4),
         words=[

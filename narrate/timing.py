@@ -39,6 +39,7 @@ def time_scenes(script: Script, speeches: list[Speech], settings: Settings) -> S
         scene.end = frame_time(sample + length, rate, settings.fps)
         scene.speech_start = round(sample / rate + settings.lead_in, 6)
         scene.speech_end = round(scene.speech_start + speech.duration, 6)
+        scene.spoken = " ".join(s.spoken for s in speech.sentences) or None
         scene.sentences = [
             TimedSentence(
                 text=s.text,
