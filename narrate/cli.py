@@ -183,6 +183,7 @@ def render_one(
         progress=Progress(enabled=False if args.quiet else None),
         cache=cache,
         jobs=args.jobs,
+        warn=lambda message: print(f"narrate: warning: {source}: {message}", file=sys.stderr),
     )
     elapsed = time.monotonic() - started
     duration = result.script.duration or 0.0

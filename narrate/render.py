@@ -24,6 +24,7 @@ from narrate.draw import card_for, draw_caption
 from narrate.encode import Run, pack_for
 from narrate.engines import get_engine
 from narrate.errors import NarrateError, one_line
+from narrate.glyphs import describe, missing_glyphs
 from narrate.models import Scene, Script, Settings, Speech
 from narrate.plan import plan_scenes
 from narrate.progress import Progress, Stage
@@ -97,6 +98,7 @@ def render(
     progress: Progress | None = None,
     cache: Cache | None = None,
     jobs: int | None = None,
+    warn: Callable[[str], None] = lambda message: None,
 ) -> RenderResult:
     """Render `source` into settings.out_dir/<slug>/. Cheap checks come before slow work.
 
@@ -109,8 +111,12 @@ def render(
     # The article's own voice, rate and theme (front matter) win over the command line.
     own = {"voice": script.voice, "rate": script.rate, "theme": script.theme}
     settings = settings.model_copy(update={k: v for k, v in own.items() if v is not None})
-    load_theme(settings.theme)
+    theme = load_theme(settings.theme)
     check_writable(settings.out_dir)
+    texts = [script.title, script.byline or "", script.date or ""]
+    shown = " ".join(texts + [f"{scene.heading} {scene.narration}" for scene in script.scenes])
+    if missing := missing_glyphs(shown, [theme.font_path(False), theme.font_path(True)]):
+        warn(f"no glyph in the card fonts for {describe(missing)}; they will show as boxes")
     if settings.lexicon is not None and not settings.lexicon.is_file():
         raise NarrateError(f"lexicon file {settings.lexicon} not found")
     if settings.music not in (None, "bed") and not Path(str(settings.music)).is_file():
