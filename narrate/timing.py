@@ -62,9 +62,3 @@ def frames_of(scene: Scene, fps: int) -> int:
     """How many frames a timed scene is on screen."""
     assert scene.start is not None and scene.end is not None, "time the script first"
     return round((scene.end - scene.start) * fps)
-
-
-def block_start(scene: Scene, settings: Settings, rate: int) -> int:
-    """The first sample of a timed scene's audio block."""
-    assert scene.speech_start is not None, "time the script first"
-    return round((scene.speech_start - settings.lead_in) * rate)
