@@ -15,7 +15,8 @@ from PIL import Image, ImageDraw
 
 from narrate import __version__
 from narrate.cache import Cache, make_key, place
-from narrate.layout import clip, fit, font
+from narrate.fonts import FontChain, chain, draw_text, font
+from narrate.layout import clip, fit
 from narrate.models import Script, Settings
 from narrate.theme import Theme, load_theme
 
@@ -106,7 +107,7 @@ def draw_opening(card: Card, script: Script, theme: Theme) -> None:
     left, top, right, bottom = card.safe
     label_bottom = draw_video_label(card, draw, theme)
     if script.date:
-        meta = font(theme.font_path(False), scale(card, theme.meta_size))
+        meta = chain(theme.font_paths(False), scale(card, theme.meta_size))
         x = card.boxes["label"][2] + scale(card, 28)
         date = clip(script.date, meta, right - x)
         y = (card.boxes["label"][1] + card.boxes["label"][3]) // 2
@@ -119,7 +120,7 @@ def draw_opening(card: Card, script: Script, theme: Theme) -> None:
     area_top, area_bottom = label_bottom + gap, bottom - byline_height
     title = fit(
         script.title,
-        theme.font_path(True),
+        theme.font_paths(True),
         right - left,
         area_bottom - area_top,
         scale(card, theme.title_size),
@@ -136,7 +137,7 @@ def draw_opening(card: Card, script: Script, theme: Theme) -> None:
         rule = (left, y, left + scale(card, 120), y + scale(card, 8))
         fill_box(draw, rule, theme.accent)
         card.boxes["rule"] = rule
-        face = font(theme.font_path(False), byline_size)
+        face = chain(theme.font_paths(False), byline_size)
         byline = clip(f"By {script.byline}", face, right - left)
         card.boxes["byline"] = text_at(
             draw, (left, rule[3] + scale(card, 24)), byline, face, theme.muted
@@ -181,8 +182,8 @@ def draw_scene(card: Card, script: Script, number: int, theme: Theme) -> None:
     scene = script.scenes[number - 1]
     total = len(script.scenes)
 
-    meta = font(theme.font_path(False), scale(card, theme.meta_size))
-    counter_face = font(theme.font_path(True), scale(card, theme.meta_size))
+    meta = chain(theme.font_paths(False), scale(card, theme.meta_size))
+    counter_face = chain(theme.font_paths(True), scale(card, theme.meta_size))
     counter = f"{number} / {total}"
     card.boxes["counter"] = text_at(
         draw, (right, top), counter, counter_face, theme.accent, anchor="ra"
@@ -204,7 +205,7 @@ def draw_scene(card: Card, script: Script, number: int, theme: Theme) -> None:
     area_bottom = track[1] - gap - card.reserve
     heading = fit(
         scene.heading,
-        theme.font_path(True),
+        theme.font_paths(True),
         right - left,
         area_bottom - area_top - rule_height - scale(card, 36),
         scale(card, theme.heading_size),
@@ -231,12 +232,11 @@ def text_at(
     draw: ImageDraw.ImageDraw,
     xy: tuple[float, float],
     text: str,
-    face,
+    face: FontChain,
     fill: str,
     anchor: str = "la",
 ) -> Box:
-    draw.text(xy, text, font=face, fill=fill, anchor=anchor)
-    return tuple(round(v) for v in draw.textbbox(xy, text, font=face, anchor=anchor))  # type: ignore[return-value]
+    return draw_text(draw, xy, text, face, fill, anchor)
 
 
 def draw_lines(
@@ -275,10 +275,10 @@ def draw_caption(card_image: Image.Image, lines: list[str], theme: Theme) -> Ima
     card = Card(image=card_image.copy(), safe=blank_safe(card_image, theme))
     left, top, right, bottom = caption_zone(card, theme)
     size = scale(card, theme.caption_size)
-    face = font(theme.font_path(False), size)
+    face = chain(theme.font_paths(False), size)
     while size > 8 and max(face.getlength(line) for line in lines) > right - left - scale(card, 40):
         size -= 2
-        face = font(theme.font_path(False), size)
+        face = chain(theme.font_paths(False), size)
     line_height = round(size * 1.3)
     pad_x, pad_y = scale(card, 20), scale(card, 14)
     width = round(max(face.getlength(line) for line in lines)) + 2 * pad_x
@@ -297,7 +297,7 @@ def draw_caption(card_image: Image.Image, lines: list[str], theme: Theme) -> Ima
     draw = ImageDraw.Draw(image)
     for index, line in enumerate(lines):
         y = box[1] + pad_y + index * line_height + line_height // 2
-        draw.text(((box[0] + box[2]) / 2, y), line, font=face, fill=theme.caption_text, anchor="mm")
+        draw_text(draw, ((box[0] + box[2]) / 2, y), line, face, theme.caption_text, anchor="mm")
     return image
 
 

@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
-from PIL import ImageFont
+from narrate.fonts import FontChain, chain
 
 ELLIPSIS = "…"
 
 
-@cache
-def font(path: Path, size: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(str(path), size)
-
-
 @dataclass(frozen=True)
 class FittedText:
-    font: ImageFont.FreeTypeFont
+    font: FontChain
     lines: list[str]
     line_height: int
 
@@ -27,13 +21,13 @@ class FittedText:
         return self.line_height * (len(self.lines) - 1) + text_height(self.font)
 
 
-def text_height(face: ImageFont.FreeTypeFont) -> int:
+def text_height(face: FontChain) -> int:
     """One line's full height, ascender to descender."""
     ascent, descent = face.getmetrics()
     return ascent + descent
 
 
-def wrap(text: str, face: ImageFont.FreeTypeFont, width: int) -> list[str]:
+def wrap(text: str, face: FontChain, width: int) -> list[str]:
     """Greedy word wrap by measured width; a word wider than the line is split by characters."""
     lines: list[str] = []
     current = ""
@@ -55,7 +49,7 @@ def wrap(text: str, face: ImageFont.FreeTypeFont, width: int) -> list[str]:
     return lines
 
 
-def longest_prefix(word: str, face: ImageFont.FreeTypeFont, width: int) -> int:
+def longest_prefix(word: str, face: FontChain, width: int) -> int:
     low, high = 1, len(word)
     while low < high:
         middle = (low + high + 1) // 2
@@ -68,7 +62,7 @@ def longest_prefix(word: str, face: ImageFont.FreeTypeFont, width: int) -> int:
 
 def fit(
     text: str,
-    font_path: Path,
+    font_paths: tuple[Path, ...],
     width: int,
     height: int,
     max_size: int,
@@ -83,7 +77,7 @@ def fit(
     """
     size = max_size
     while True:
-        face = font(font_path, size)
+        face = chain(font_paths, size)
         line_height = round(size * line_spacing)
         lines = wrap(text, face, width)
         allowed = max(1, 1 + (height - text_height(face)) // line_height)
@@ -96,13 +90,13 @@ def fit(
         size = max(min_size, int(size * 0.92))
 
 
-def truncate(lines: list[str], face: ImageFont.FreeTypeFont, width: int) -> list[str]:
+def truncate(lines: list[str], face: FontChain, width: int) -> list[str]:
     last = lines[-1]
     while last and face.getlength(last + ELLIPSIS) > width:
         last = last[:-1].rstrip()
     return [*lines[:-1], last + ELLIPSIS]
 
 
-def clip(text: str, face: ImageFont.FreeTypeFont, width: int) -> str:
+def clip(text: str, face: FontChain, width: int) -> str:
     """One line of text, cut with an ellipsis when wider than `width`."""
     return text if face.getlength(text) <= width else truncate([text], face, width)[0]

@@ -115,7 +115,7 @@ def render(
     check_writable(settings.out_dir)
     texts = [script.title, script.byline or "", script.date or ""]
     shown = " ".join(texts + [f"{scene.heading} {scene.narration}" for scene in script.scenes])
-    if missing := missing_glyphs(shown, [theme.font_path(False), theme.font_path(True)]):
+    if missing := missing_glyphs(shown, [*theme.font_paths(False), *theme.font_paths(True)]):
         warn(f"no glyph in the card fonts for {describe(missing)}; they will show as boxes")
     if settings.lexicon is not None and not settings.lexicon.is_file():
         raise NarrateError(f"lexicon file {settings.lexicon} not found")

@@ -38,6 +38,18 @@ class Theme(BaseModel):
     meta_size: int = Field(gt=0)
     label_size: int = Field(gt=0)
     line_spacing: float = Field(ge=1.0, le=2.0)
+    fallback_regular: list[str] = Field(
+        default_factory=lambda: [
+            "NotoSansArabic-Regular.ttf", "NotoSansHebrew-Regular.ttf",
+            "DroidSansFallbackFull.ttf", "NanumSquareR.ttf",
+        ]
+    )  # fmt: skip
+    fallback_bold: list[str] = Field(
+        default_factory=lambda: [
+            "NotoSansArabic-Bold.ttf", "NotoSansHebrew-Bold.ttf",
+            "DroidSansFallbackFull.ttf", "NanumSquareB.ttf",
+        ]
+    )  # fmt: skip
     caption_size: int = Field(46, gt=0)
     caption_text: str = Field("#FFFFFF", pattern=HEX_COLOUR)
     caption_background: str = Field("#05080F", pattern=HEX_COLOUR)
@@ -45,6 +57,11 @@ class Theme(BaseModel):
 
     def font_path(self, bold: bool) -> Path:
         return assets_dir() / "fonts" / (self.font_bold if bold else self.font_regular)
+
+    def font_paths(self, bold: bool) -> tuple[Path, ...]:
+        """The theme's font, then the fallbacks for other scripts."""
+        names = self.fallback_bold if bold else self.fallback_regular
+        return (self.font_path(bold), *(assets_dir() / "fonts" / name for name in names))
 
 
 def themes_dir() -> Path:
@@ -65,6 +82,7 @@ def load_theme(name: str) -> Theme:
     except (ValueError, ValidationError) as exc:
         raise NarrateError(f"theme file {path} is invalid: {one_line(exc)}") from exc
     for bold in (False, True):
-        if not theme.font_path(bold).is_file():
-            raise NarrateError(f"theme {name!r}: font {theme.font_path(bold)} is missing")
+        for path in theme.font_paths(bold):
+            if not path.is_file():
+                raise NarrateError(f"theme {name!r}: font {path} is missing")
     return theme
