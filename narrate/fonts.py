@@ -14,7 +14,7 @@ from pathlib import Path
 
 from PIL import ImageDraw, ImageFont, features
 
-from narrate.glyphs import covered
+from narrate.glyphs import common, covered
 
 Box = tuple[int, int, int, int]
 RAQM = features.check("raqm")
@@ -44,18 +44,30 @@ class FontChain:
     """Measures and draws text with the first font of `paths` that has each character."""
 
     def __init__(self, paths: tuple[Path, ...], size: int) -> None:
-        self.fonts = [font(path, size) for path in paths]
-        self.cover = [covered(path) for path in paths]
+        self.paths = paths
         self.size = size
+        self._fonts: dict[int, ImageFont.FreeTypeFont] = {}
+
+    def face(self, index: int) -> ImageFont.FreeTypeFont:
+        """The chain's index-th font, loaded when first needed."""
+        if index not in self._fonts:
+            self._fonts[index] = font(self.paths[index], self.size)
+        return self._fonts[index]
 
     def getmetrics(self) -> tuple[int, int]:
-        return self.fonts[0].getmetrics()
+        return self.face(0).getmetrics()
 
     def pick(self, char: str) -> int:
-        for index, codes in enumerate(self.cover):
-            if ord(char) in codes:
+        """The first font that has `char` (the first font if none has it)."""
+        if common(char):
+            return 0
+        for index, path in enumerate(self.paths):
+            if ord(char) in covered(path):
                 return index
         return 0
+
+    def has(self, index: int, char: str) -> bool:
+        return (index == 0 and common(char)) or ord(char) in covered(self.paths[index])
 
     def runs(self, text: str) -> list[tuple[ImageFont.FreeTypeFont, str]]:
         """Consecutive characters drawn by one font; spaces and punctuation stay in the run
@@ -63,7 +75,7 @@ class FontChain:
         runs: list[tuple[int, str]] = []
         for char in text:
             neutral = unicodedata.category(char)[0] in "ZP"
-            if runs and neutral and ord(char) in self.cover[runs[-1][0]]:
+            if runs and neutral and self.has(runs[-1][0], char):
                 runs[-1] = (runs[-1][0], runs[-1][1] + char)
                 continue
             index = self.pick(char)
@@ -71,7 +83,7 @@ class FontChain:
                 runs[-1] = (index, runs[-1][1] + char)
             else:
                 runs.append((index, char))
-        return [(self.fonts[index], visual(part)) for index, part in runs]
+        return [(self.face(index), visual(part)) for index, part in runs]
 
     def getlength(self, text: str) -> float:
         return sum(face.getlength(part) for face, part in self.runs(text))
