@@ -41,13 +41,13 @@ class Theme(BaseModel):
     fallback_regular: list[str] = Field(
         default_factory=lambda: [
             "NotoSansArabic-Regular.ttf", "NotoSansHebrew-Regular.ttf",
-            "DroidSansFallbackFull.ttf", "NanumSquareR.ttf",
+            "DroidSansFallbackFull.ttf", "NanumSquareR.ttf", "Symbola.ttf",
         ]
     )  # fmt: skip
     fallback_bold: list[str] = Field(
         default_factory=lambda: [
             "NotoSansArabic-Bold.ttf", "NotoSansHebrew-Bold.ttf",
-            "DroidSansFallbackFull.ttf", "NanumSquareB.ttf",
+            "DroidSansFallbackFull.ttf", "NanumSquareB.ttf", "Symbola.ttf",
         ]
     )  # fmt: skip
     caption_size: int = Field(46, gt=0)

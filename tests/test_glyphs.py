@@ -14,7 +14,7 @@ FONTS = [*THEME.font_paths(False), *THEME.font_paths(True)]
 
 
 def test_every_script_of_the_issue_is_covered():
-    text = "Zoë’s café — Αθήνα, Москва… “quotes” €£$ 東京 서울 ひらがな مرحبا بالعالم שלום"
+    text = "Zoë’s café — Αθήνα, Москва… “quotes” €£$ 東京 서울 ひらがな مرحبا بالعالم שלום 🎉📰"
     assert missing_glyphs(text, FONTS) == []
 
 
