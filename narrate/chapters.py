@@ -47,3 +47,16 @@ def escape(value: str) -> str:
     for char in ("\\", "=", ";", "#", "\n"):
         value = value.replace(char, "\\" + char)
     return value
+
+
+def write_chapters_vtt(script: Script, path: Path) -> Path:
+    """A WebVTT chapters track (players list it; the preview page uses it)."""
+    from narrate.captions import timestamp
+
+    cues = [
+        f"{timestamp(scene.start or 0.0, '.')} --> {timestamp(scene.end or 0.0, '.')}\n"
+        f"{one_line(scene.heading)}\n"
+        for scene in script.scenes
+    ]
+    path.write_text("WEBVTT\n\n" + "\n".join(cues), encoding="utf-8")
+    return path

@@ -25,6 +25,7 @@ EXAMPLES = """examples:
   narrate script my-article.md > script.json
   narrate render script.json
   narrate voices
+  narrate preview --open
 """
 
 
@@ -103,6 +104,14 @@ def build_parser() -> argparse.ArgumentParser:
     script.add_argument("source", type=Path, help="article (.txt, .md, .html)")
 
     commands.add_parser("voices", help="list the voices the TTS engine offers")
+
+    preview = commands.add_parser(
+        "preview", help="build renders/index.html, a gallery of every render, and serve it"
+    )
+    preview.add_argument("--out", type=Path, default=Path("renders"), help="renders folder")
+    preview.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default: 8000)")
+    preview.add_argument("--open", action="store_true", help="open the page in a browser")
+    preview.add_argument("--no-serve", action="store_true", help="only build index.html")
     return parser
 
 
@@ -213,7 +222,24 @@ def cmd_voices(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"render": cmd_render, "script": cmd_script, "voices": cmd_voices}
+def cmd_preview(args: argparse.Namespace) -> int:
+    from narrate.preview import build_index, serve
+
+    if not 0 <= args.port <= 65535:
+        raise NarrateError("--port must be between 0 and 65535")
+    index = build_index(args.out)
+    print(index, flush=True)
+    if not args.no_serve:
+        serve(args.out, args.port, args.open)
+    return 0
+
+
+COMMANDS = {
+    "render": cmd_render,
+    "script": cmd_script,
+    "voices": cmd_voices,
+    "preview": cmd_preview,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -62,6 +62,7 @@ def test_render_writes_the_promised_files(rendered):
             "captions.srt",
             "captions.vtt",
             "chapters.txt",
+            "chapters.vtt",
             "poster.png",
             "script.json",
             video.name,
