@@ -61,7 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--rate", type=int, default=175, help="speaking rate in words per minute (default: 175)"
     )
     render.add_argument(
-        "--size", default="1920x1080", help="video size WIDTHxHEIGHT (default: 1920x1080)"
+        "--size",
+        default="1920x1080",
+        help="video size WIDTHxHEIGHT, or 16:9, 9:16 (vertical), 1:1 (default: 1920x1080)",
     )
     render.add_argument("--fps", type=int, default=30, help="frames per second (default: 30)")
     render.add_argument("--theme", default="default", help="card theme (default: default)")

@@ -179,11 +179,16 @@ class Settings(BaseModel):
         return f"{self.width}x{self.height}"
 
 
+FORMATS = {"16:9": (1920, 1080), "9:16": (1080, 1920), "1:1": (1080, 1080)}
+
+
 def parse_size(text: str) -> tuple[int, int]:
-    """'1920x1080' -> (1920, 1080); raises ValueError with a readable message."""
+    """'1920x1080', or a format: '16:9', '9:16' (vertical), '1:1'. ValueError otherwise."""
+    if text.strip() in FORMATS:
+        return FORMATS[text.strip()]
     match = re.fullmatch(r"\s*(\d+)\s*[xX×]\s*(\d+)\s*", text)
     if not match:
-        raise ValueError(f"size must look like 1920x1080, not {text!r}")
+        raise ValueError(f"size must look like 1920x1080, or be 16:9, 9:16 or 1:1, not {text!r}")
     return int(match.group(1)), int(match.group(2))
 
 

@@ -69,7 +69,7 @@ CASES = {
     ),
     "unknown theme": (
         lambda t: ["render", write(t, "a.txt", GOOD), "--theme", "neon"],
-        "unknown theme 'neon'; choose one of: default",
+        "unknown theme 'neon'; choose one of: dark, default, light, newsroom",
     ),
     "not a script": (
         lambda t: ["render", write(t, "plan.json", '{"title": "T"}')],

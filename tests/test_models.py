@@ -60,5 +60,10 @@ def test_settings_reject_bad_values(changes: dict, field: str):
 
 def test_parse_size():
     assert parse_size("1280x720") == (1280, 720)
+    assert [parse_size(f) for f in ("16:9", "9:16", "1:1")] == [
+        (1920, 1080),
+        (1080, 1920),
+        (1080, 1080),
+    ]
     with pytest.raises(ValueError, match="1920x1080"):
         parse_size("big")
