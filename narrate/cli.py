@@ -107,6 +107,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("voices", help="list the voices the TTS engine offers")
 
+    doctor = commands.add_parser("doctor", help="check speech, ffmpeg, fonts and folders")
+    doctor.add_argument("--out", type=Path, default=Path("renders"), help="output folder to check")
+    doctor.add_argument("--cache-dir", type=Path, help="cache folder to check")
+
     preview = commands.add_parser(
         "preview", help="build renders/index.html, a gallery of every render, and serve it"
     )
@@ -224,6 +228,15 @@ def cmd_voices(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from narrate.cache import default_cache_dir
+    from narrate.doctor import diagnose
+
+    healthy = diagnose(args.out, args.cache_dir or default_cache_dir(), print)
+    print("all good: narrate can render" if healthy else "narrate: fix the lines marked FAIL")
+    return 0 if healthy else 2
+
+
 def cmd_preview(args: argparse.Namespace) -> int:
     from narrate.preview import build_index, serve
 
@@ -241,6 +254,7 @@ COMMANDS = {
     "script": cmd_script,
     "voices": cmd_voices,
     "preview": cmd_preview,
+    "doctor": cmd_doctor,
 }
 
 
