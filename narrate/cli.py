@@ -9,9 +9,8 @@ import argparse
 import os
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from pydantic import ValidationError
 
@@ -44,63 +43,22 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"narrate {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
 
-    render = commands.add_parser("render", help="render an article or script.json into an MP4")
+    options = Parser(add_help=False)
+    add_render_options(options)
+    render = commands.add_parser(
+        "render", parents=[options], help="render an article or script.json into an MP4"
+    )
     render.add_argument(
         "source",
         type=Path,
         nargs="+",
         help="articles (.txt, .md, .html), script.json files, or folders of articles",
     )
-    render.add_argument(
-        "--out", type=Path, default=Path("renders"), help="output folder (default: renders)"
-    )
-    render.add_argument(
-        "--voice", help="TTS voice, see `narrate voices` (default: one for the article's language)"
-    )
-    render.add_argument(
-        "--rate", type=int, default=175, help="speaking rate in words per minute (default: 175)"
-    )
-    render.add_argument(
-        "--size",
-        default="1920x1080",
-        help="video size WIDTHxHEIGHT, or 16:9, 9:16 (vertical), 1:1 (default: 1920x1080)",
-    )
-    render.add_argument("--fps", type=int, default=30, help="frames per second (default: 30)")
-    render.add_argument("--theme", default="default", help="card theme (default: default)")
-    render.add_argument(
-        "--pause",
-        type=float,
-        default=0.8,
-        help="seconds of silence after each scene (default: 0.8)",
-    )
-    render.add_argument(
-        "--sentence-pause",
-        type=float,
-        default=0.35,
-        help="seconds between sentences (default: 0.35; between paragraphs: twice that)",
-    )
-    render.add_argument(
-        "--music",
-        metavar="FILE",
-        help="background music: an audio file, or `bed` for the bundled bed",
-    )
-    render.add_argument(
-        "--lexicon",
-        type=Path,
-        metavar="FILE",
-        help="your pronunciation lexicon: `word = how to say it` lines",
-    )
-    render.add_argument(
-        "--no-captions", action="store_true", help="do not burn captions into the video"
-    )
-    render.add_argument(
-        "--cache-dir",
-        type=Path,
-        help="cache folder (default: $NARRATE_CACHE_DIR, else ~/.cache/narrate)",
-    )
     render.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
-    render.add_argument("--jobs", type=int, help="parallel workers (default: number of cores)")
     render.add_argument("--quiet", "-q", action="store_true", help="no progress display")
+    commands.add_parser(
+        "config", parents=[options], help="print the settings a render would use, and whence"
+    )
 
     script = commands.add_parser("script", help="print the scene plan as JSON (no audio, no video)")
     script.add_argument("source", type=Path, help="article (.txt, .md, .html)")
@@ -121,50 +79,100 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def settings_from(args: argparse.Namespace) -> Settings:
+def add_render_options(parser: argparse.ArgumentParser) -> None:
+    """Options that `render` takes and `config` explains. Defaults live in config.DEFAULTS,
+    so that a flag that is not given lets narrate.toml decide."""
+    add = parser.add_argument
+    add("--config", type=Path, metavar="FILE", help="settings file (default: ./narrate.toml)")
+    add("--out", type=Path, help="output folder (default: renders)")
+    add("--voice", help="TTS voice, see `narrate voices` (default: one for the article's language)")
+    add("--rate", type=int, help="speaking rate in words per minute (default: 175)")
+    add(
+        "--size", help="video size WIDTHxHEIGHT, or 16:9, 9:16 (vertical), 1:1 (default: 1920x1080)"
+    )
+    add("--fps", type=int, help="frames per second (default: 30)")
+    add("--theme", help="card theme: default, newsroom, dark, light (default: default)")
+    add("--pause", type=float, help="seconds of silence after each scene (default: 0.8)")
+    add("--sentence-pause", type=float, help="seconds between sentences (default: 0.35)")
+    add("--music", metavar="FILE", help="background music: an audio file, or `bed`")
+    add("--lexicon", type=Path, metavar="FILE", help="your pronunciation lexicon")
+    add("--no-captions", dest="captions", action="store_const", const=False,
+        help="do not burn captions into the video")  # fmt: skip
+    add(
+        "--cache-dir",
+        type=Path,
+        help="cache folder (default: $NARRATE_CACHE_DIR, else ~/.cache/narrate)",
+    )
+    add("--jobs", type=int, help="parallel workers (default: number of cores)")
+
+
+def settings_from(values: dict[str, Any]) -> Settings:
     try:
-        width, height = parse_size(args.size)
-        return Settings(
+        width, height = parse_size(values["size"])
+        brand = dict(values["brand"])
+        settings = Settings(
             width=width,
             height=height,
-            fps=args.fps,
-            voice=args.voice,
-            rate=args.rate,
-            theme=args.theme,
-            out_dir=args.out,
-            scene_pause=args.pause,
-            sentence_pause=args.sentence_pause,
-            paragraph_pause=args.sentence_pause * 2,
-            captions=not args.no_captions,
-            music=args.music,
-            lexicon=args.lexicon,
+            fps=values["fps"],
+            voice=values["voice"],
+            rate=values["rate"],
+            theme=values["theme"],
+            out_dir=values["out"],
+            scene_pause=values["pause"],
+            sentence_pause=values["sentence_pause"],
+            paragraph_pause=values["sentence_pause"] * 2,
+            captions=values["captions"],
+            music=values["music"],
+            lexicon=values["lexicon"],
+            logo=brand.pop("logo", None),
+            brand=brand,
         )
     except ValidationError as exc:
         raise NarrateError(f"invalid settings: {one_line(exc)}") from exc
     except ValueError as exc:
         raise NarrateError(str(exc)) from exc
+    from narrate.theme import theme_for
+
+    theme_for(settings.theme, settings.brand)  # an unknown theme or a bad colour: say so now
+    return settings
 
 
 def cmd_render(args: argparse.Namespace) -> int:
     from narrate.cache import default_cache_dir
+    from narrate.config import effective
 
-    settings = settings_from(args)
-    if args.jobs is not None and not 1 <= args.jobs <= 64:
+    values, _ = effective(args)
+    settings = settings_from(values)
+    if values["jobs"] is not None and not 1 <= values["jobs"] <= 64:
         raise NarrateError("--jobs must be between 1 and 64")
+    cache_dir = None if args.no_cache else (values["cache_dir"] or default_cache_dir())
     sources = expand_sources(args.source)
     if len(sources) == 1:
-        render_one(sources[0], settings, args, default_cache_dir)
+        render_one(sources[0], settings, args, cache_dir, values["jobs"])
         return 0
     failed = 0
     for source in sources:  # one failure does not stop the rest
         try:
-            render_one(source, settings, args, default_cache_dir)
+            render_one(source, settings, args, cache_dir, values["jobs"])
         except NarrateError as exc:
             failed += 1
             print(f"narrate: error: {exc}", file=sys.stderr)
     if failed:
         print(f"narrate: {failed} of {len(sources)} articles failed", file=sys.stderr)
     return 2 if failed else 0
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    from narrate.config import effective
+
+    values, sources = effective(args)
+    settings_from(values)  # the same checks a render makes
+    for key, value in values.items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{k}={v}" for k, v in value.items())
+        shown = "(none)" if value in (None, "") else str(value)
+        print(f"{key:<15} {shown:<28}  {sources[key]}")
+    return 0
 
 
 def expand_sources(paths: list[Path]) -> list[Path]:
@@ -184,20 +192,24 @@ def expand_sources(paths: list[Path]) -> list[Path]:
 
 
 def render_one(
-    source: Path, settings: Settings, args: argparse.Namespace, default_cache: Callable[[], Path]
+    source: Path,
+    settings: Settings,
+    args: argparse.Namespace,
+    cache_dir: Path | None,
+    jobs: int | None,
 ) -> None:
     from narrate.cache import Cache
     from narrate.progress import Progress
     from narrate.render import render
 
-    cache = Cache(None if args.no_cache else (args.cache_dir or default_cache()))
+    cache = Cache(cache_dir)
     started = time.monotonic()
     result = render(
         source,
         settings,
         progress=Progress(enabled=False if args.quiet else None),
         cache=cache,
-        jobs=args.jobs,
+        jobs=jobs,
         warn=lambda message: print(f"narrate: warning: {source}: {message}", file=sys.stderr),
     )
     elapsed = time.monotonic() - started
@@ -255,6 +267,7 @@ COMMANDS = {
     "voices": cmd_voices,
     "preview": cmd_preview,
     "doctor": cmd_doctor,
+    "config": cmd_config,
 }
 
 

@@ -14,11 +14,11 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 
 from narrate import __version__
-from narrate.cache import Cache, make_key, place
+from narrate.cache import Cache, file_hash, make_key, place
 from narrate.fonts import FontChain, chain, draw_text, font
 from narrate.layout import clip, fit
 from narrate.models import Script, Settings
-from narrate.theme import Theme, load_theme
+from narrate.theme import Theme, theme_for
 
 Box = tuple[int, int, int, int]
 
@@ -48,7 +48,7 @@ def draw_cards(
 
 def card_for(script: Script, number: int, settings: Settings, folder: Path, cache: Cache) -> Path:
     """folder/NN.png for scene `number`, from the cache when drawn before."""
-    theme = load_theme(settings.theme)
+    theme = theme_for(settings.theme, settings.brand)
     scene = script.scenes[number - 1]
     key = make_key(
         "card",
@@ -62,28 +62,40 @@ def card_for(script: Script, number: int, settings: Settings, folder: Path, cach
         theme=theme.model_dump(),
         size=settings.size,
         captions=settings.captions,
+        logo=file_hash(settings.logo) if settings.logo else None,
         narrate=__version__,
     )
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{number:02d}.png"
     if entry := cache.get("card", key, "png"):
         return place(entry, path)
-    card = draw_card(script, number, theme, settings.width, settings.height, settings.captions)
+    card = draw_card(
+        script, number, theme, settings.width, settings.height, settings.captions, settings.logo
+    )
     card.image.save(path)
     cache.put("card", key, "png", path)
     return path
 
 
 def draw_card(
-    script: Script, number: int, theme: Theme, width: int, height: int, captions: bool = False
+    script: Script,
+    number: int,
+    theme: Theme,
+    width: int,
+    height: int,
+    captions: bool = False,
+    logo: Path | None = None,
 ) -> Card:
-    """Card for scene `number` (1-based) of `script`, with room for captions if asked."""
+    """Card for scene `number` (1-based) of `script`, with room for captions if asked, and
+    the logo (if any) at the top right of the opening card."""
     card = blank_card(theme, width, height)
     if captions:
         zone = caption_zone(card, theme)
         card.reserve = zone[3] - zone[1] + scale(card, 24)
     if script.scenes[number - 1].kind == "opening":
         draw_opening(card, script, theme)
+        if logo is not None:
+            draw_logo(card, logo)
     else:
         draw_scene(card, script, number, theme)
     return card
@@ -142,6 +154,19 @@ def draw_opening(card: Card, script: Script, theme: Theme) -> None:
         card.boxes["byline"] = text_at(
             draw, (left, rule[3] + scale(card, 24)), byline, face, theme.muted
         )
+
+
+def draw_logo(card: Card, path: Path) -> None:
+    """The logo at the top right of the safe area, as tall as two label heights at most."""
+    left, top, right, _ = card.safe
+    label = card.boxes.get("label", (0, top, 0, top + scale(card, 46)))
+    height = 2 * (label[3] - label[1])
+    logo = Image.open(path).convert("RGBA")
+    width = min(max(1, round(logo.width * height / logo.height)), (right - left) // 3)
+    logo = logo.resize((width, max(1, round(logo.height * width / logo.width))))
+    box = (right - logo.width, top, right, top + logo.height)
+    card.image.paste(logo, box[:2], logo)
+    card.boxes["logo"] = box
 
 
 def draw_video_label(card: Card, draw: ImageDraw.ImageDraw, theme: Theme) -> int:

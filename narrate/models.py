@@ -158,6 +158,8 @@ class Settings(BaseModel):
     paragraph_pause: float = Field(0.7, ge=0.0, le=6.0, description="seconds between paragraphs")
     captions: bool = Field(True, description="burn captions into the video")
     lexicon: Path | None = Field(None, description="the user's pronunciation lexicon")
+    brand: dict[str, str] = Field(default_factory=dict, description="theme colours to override")
+    logo: Path | None = Field(None, description="an image for the opening card")
     music: str | None = Field(None, description="'bed' for the bundled bed, or an audio file")
 
     @field_validator("width", "height")

@@ -32,7 +32,7 @@ from narrate.publish import check_writable, move_into_place, staging
 from narrate.read import read_article, read_bytes
 from narrate.sentences import split_sentences
 from narrate.speak import speak
-from narrate.theme import load_theme
+from narrate.theme import theme_for
 from narrate.timing import block_samples, frames_of, time_scenes
 from narrate.tts import TTSEngine, resolve_voice
 
@@ -111,12 +111,14 @@ def render(
     # The article's own voice, rate and theme (front matter) win over the command line.
     own = {"voice": script.voice, "rate": script.rate, "theme": script.theme}
     settings = settings.model_copy(update={k: v for k, v in own.items() if v is not None})
-    theme = load_theme(settings.theme)
+    theme = theme_for(settings.theme, settings.brand)
     check_writable(settings.out_dir)
     texts = [script.title, script.byline or "", script.date or ""]
     shown = " ".join(texts + [f"{scene.heading} {scene.narration}" for scene in script.scenes])
     if missing := missing_glyphs(shown, [*theme.font_paths(False), *theme.font_paths(True)]):
         warn(f"no glyph in the card fonts for {describe(missing)}; they will show as boxes")
+    if settings.logo is not None and not settings.logo.is_file():
+        raise NarrateError(f"logo file {settings.logo} not found")
     if settings.lexicon is not None and not settings.lexicon.is_file():
         raise NarrateError(f"lexicon file {settings.lexicon} not found")
     if settings.music not in (None, "bed") and not Path(str(settings.music)).is_file():
@@ -245,7 +247,7 @@ def card_and_pack(
     card, then the card with each caption, known from the text before anything is spoken."""
     card = card_for(script, number, settings, work / "cards", cache)
     sentences = sentence_cue_lines(script.scenes[number - 1].narration)
-    theme = load_theme(settings.theme)
+    theme = theme_for(settings.theme, settings.brand)
     decoded: list[Image.Image] = []
 
     def base() -> Image.Image:  # decoded once, and only if pictures must be encoded

@@ -72,6 +72,17 @@ def theme_names() -> list[str]:
     return sorted(p.stem for p in themes_dir().glob("*.json"))
 
 
+def theme_for(name: str, brand: dict[str, str] | None = None) -> Theme:
+    """A theme with brand colours laid over it (checked like the theme's own)."""
+    theme = load_theme(name)
+    if not brand:
+        return theme
+    try:
+        return Theme.model_validate({**theme.model_dump(), **brand})
+    except ValidationError as exc:
+        raise NarrateError(f"brand colours: {one_line(exc)}") from exc
+
+
 @cache
 def load_theme(name: str) -> Theme:
     path = themes_dir() / f"{name}.json"
