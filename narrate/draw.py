@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw
 
 from narrate import __version__
 from narrate.cache import Cache, file_hash, make_key, place
-from narrate.fonts import FontChain, chain, draw_text, font
+from narrate.fonts import chain, draw_text, font
 from narrate.layout import clip, fit
 from narrate.models import Script, Settings
 from narrate.theme import Theme, theme_for
@@ -123,7 +123,7 @@ def draw_opening(card: Card, script: Script, theme: Theme) -> None:
         x = card.boxes["label"][2] + scale(card, 28)
         date = clip(script.date, meta, right - x)
         y = (card.boxes["label"][1] + card.boxes["label"][3]) // 2
-        card.boxes["date"] = text_at(draw, (x, y), date, meta, theme.muted, anchor="lm")
+        card.boxes["date"] = draw_text(draw, (x, y), date, meta, theme.muted, anchor="lm")
 
     byline_size = scale(card, theme.byline_size)
     byline_height = round(byline_size * 1.4) + scale(card, 40) if script.byline else 0
@@ -151,7 +151,7 @@ def draw_opening(card: Card, script: Script, theme: Theme) -> None:
         card.boxes["rule"] = rule
         face = chain(theme.font_paths(False), byline_size)
         byline = clip(f"By {script.byline}", face, right - left)
-        card.boxes["byline"] = text_at(
+        card.boxes["byline"] = draw_text(
             draw, (left, rule[3] + scale(card, 24)), byline, face, theme.muted
         )
 
@@ -210,12 +210,12 @@ def draw_scene(card: Card, script: Script, number: int, theme: Theme) -> None:
     meta = chain(theme.font_paths(False), scale(card, theme.meta_size))
     counter_face = chain(theme.font_paths(True), scale(card, theme.meta_size))
     counter = f"{number} / {total}"
-    card.boxes["counter"] = text_at(
+    card.boxes["counter"] = draw_text(
         draw, (right, top), counter, counter_face, theme.accent, anchor="ra"
     )
     title_width = right - left - round(counter_face.getlength(counter)) - scale(card, 40)
     small_title = clip(script.title, meta, title_width)
-    card.boxes["article_title"] = text_at(draw, (left, top), small_title, meta, theme.muted)
+    card.boxes["article_title"] = draw_text(draw, (left, top), small_title, meta, theme.muted)
 
     track_height = scale(card, 8)
     track = (left, bottom - track_height, right, bottom)
@@ -253,17 +253,6 @@ def fill_box(draw: ImageDraw.ImageDraw, box: Box, fill: str, radius: int = 0) ->
     draw.rounded_rectangle((box[0], box[1], box[2] - 1, box[3] - 1), radius=radius, fill=fill)
 
 
-def text_at(
-    draw: ImageDraw.ImageDraw,
-    xy: tuple[float, float],
-    text: str,
-    face: FontChain,
-    fill: str,
-    anchor: str = "la",
-) -> Box:
-    return draw_text(draw, xy, text, face, fill, anchor)
-
-
 def draw_lines(
     draw: ImageDraw.ImageDraw,
     xy: tuple[int, int],
@@ -276,7 +265,7 @@ def draw_lines(
     x, y = xy
     boxes = []
     for line in lines:
-        boxes.append(text_at(draw, (x, y), line, face, fill))
+        boxes.append(draw_text(draw, (x, y), line, face, fill))
         y += line_height
     return (
         min(b[0] for b in boxes),
