@@ -84,35 +84,40 @@ def block_key(speech: Speech, settings: Settings, bed: Bed | None = None) -> str
 
 
 def write_block(speech: Speech, lead: int, samples: int, path: Path, bed: Bed | None) -> Path:
-    """Lead-in silence, the speech, silence to the block's end; music under it if asked;
-    all at the target loudness."""
-    import numpy as np
-
-    from narrate.loudness import normalize
-    from narrate.music import music_for_block
-
+    """Lead-in silence, the speech (each sentence already at the target loudness), silence
+    to the block's end; music under it if asked."""
     with wave.open(str(speech.path), "rb") as source:
         if source.getnchannels() != 1 or source.getsampwidth() != 2:
             raise ValueError(f"{speech.path.name}: expected mono 16-bit audio")
-        raw = np.frombuffer(source.readframes(source.getnframes()), dtype="<i2")
-    if lead + len(raw) > samples:
+        voice = source.readframes(source.getnframes())
+    tail = samples - lead - len(voice) // 2
+    if tail < 0:
         raise ValueError(f"{speech.path.name}: speech longer than its block")
-    block = np.zeros(samples, dtype=np.float32)
-    block[lead : lead + len(raw)] = raw.astype(np.float32) / 32768
-    rate = speech.sample_rate
+    pcm = b"\x00\x00" * lead + voice + b"\x00\x00" * tail
     if bed is not None:
-        spans = [
-            (lead + round(s.start * rate), lead + round(s.end * rate)) for s in speech.sentences
-        ]
-        end = bed.start + samples if bed.last else None
-        block += music_for_block(bed.music, bed.start, samples, end, spans, rate)
-    level = normalize(block, rate)
+        pcm = with_music(pcm, speech, lead, samples, bed)
     with wave.open(str(path), "wb") as out:
         out.setnchannels(1)
         out.setsampwidth(2)
-        out.setframerate(rate)
-        out.writeframes(np.round(level * 32767).astype("<i2").tobytes())
+        out.setframerate(speech.sample_rate)
+        out.writeframes(pcm)
     return path
+
+
+def with_music(pcm: bytes, speech: Speech, lead: int, samples: int, bed: Bed) -> bytes:
+    """The block with the music under it, peaks kept under the ceiling."""
+    import numpy as np
+
+    from narrate.levels import CEILING_DBFS
+    from narrate.music import music_for_block
+
+    rate = speech.sample_rate
+    block = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768
+    spans = [(lead + round(s.start * rate), lead + round(s.end * rate)) for s in speech.sentences]
+    end = bed.start + samples if bed.last else None
+    block = block + music_for_block(bed.music, bed.start, samples, end, spans, rate)
+    ceiling = 10 ** (CEILING_DBFS / 20)
+    return bytes(np.round(np.clip(block, -ceiling, ceiling) * 32767).astype("<i2").tobytes())
 
 
 def adts_frames(data: bytes) -> list[bytes]:

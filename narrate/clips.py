@@ -18,7 +18,7 @@ from narrate.models import WordMark
 from narrate.spoken import speakable
 from narrate.tts import synthesize_checked
 
-CLIP_FORMAT = 2  # bump when trimming or word placement changes
+CLIP_FORMAT = 3  # bump when trimming, loudness or word placement changes
 WORDS = TypeAdapter(list[WordMark])
 LOUD = 600  # a sample this loud is speech, not silence (about -35 dBFS)
 KEEP_BEFORE = 0.02  # seconds kept before the first sound
@@ -100,6 +100,8 @@ def trim(raw: Path, words: list[WordMark], output: Path) -> list[WordMark]:
     """Cut the silence around the speech; move word starts onto their first sound."""
     import numpy as np
 
+    from narrate.loudness import normalize
+
     with wave.open(str(raw), "rb") as source:
         rate = source.getframerate()
         samples = np.frombuffer(source.readframes(source.getnframes()), dtype="<i2")
@@ -107,11 +109,13 @@ def trim(raw: Path, words: list[WordMark], output: Path) -> list[WordMark]:
     first, last = (int(loud[0]), int(loud[-1])) if len(loud) else (0, len(samples) - 1)
     begin = max(0, first - round(KEEP_BEFORE * rate))
     end = min(len(samples), last + round(KEEP_AFTER * rate))
+    # Each sentence at the target loudness, peaks limited: whole scenes then need no pass.
+    level = normalize(samples[begin:end].astype(np.float32) / 32768, rate)
     with wave.open(str(output), "wb") as out:
         out.setnchannels(1)
         out.setsampwidth(2)
         out.setframerate(rate)
-        out.writeframes(samples[begin:end].tobytes())
+        out.writeframes(np.round(level * 32767).astype("<i2").tobytes())
     placed = []
     for word in words:
         at = max(first, round(word.start * rate))

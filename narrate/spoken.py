@@ -202,6 +202,12 @@ def clean(token: str) -> str:
 def speakable(sentence: str, lexicon_path: Path | None = None) -> tuple[str, list[int]]:
     """The spoken text of a display sentence, and for each character of it the index of the
     display token (whitespace-separated) it comes from."""
+    spoken, owners = speakable_cached(sentence, lexicon_path)
+    return spoken, list(owners)
+
+
+@cache
+def speakable_cached(sentence: str, lexicon_path: Path | None) -> tuple[str, tuple[int, ...]]:
     words = lexicon(lexicon_path)
     tokens = sentence.split()
     spoken: list[str] = []
@@ -227,4 +233,4 @@ def speakable(sentence: str, lexicon_path: Path | None = None) -> tuple[str, lis
             owners.append(index)
         spoken.append(said)
         owners += [index] * len(said)
-    return "".join(spoken), owners
+    return "".join(spoken), tuple(owners)
