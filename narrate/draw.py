@@ -38,17 +38,19 @@ def draw_cards(
     cache: Cache | None = None,
     advance: Callable[[], None] | None = None,
 ) -> list[Path]:
+    theme = theme_for(settings.theme, settings.brand)
     paths = []
     for number in range(1, len(script.scenes) + 1):
-        paths.append(card_for(script, number, settings, folder, cache or Cache(None)))
+        paths.append(card_for(script, number, settings, theme, folder, cache or Cache(None)))
         if advance:
             advance()
     return paths
 
 
-def card_for(script: Script, number: int, settings: Settings, folder: Path, cache: Cache) -> Path:
-    """folder/NN.png for scene `number`, from the cache when drawn before."""
-    theme = theme_for(settings.theme, settings.brand)
+def card_for(
+    script: Script, number: int, settings: Settings, theme: Theme, folder: Path, cache: Cache
+) -> Path:
+    """folder/NN.png for scene `number` in `theme`, from the cache when drawn before."""
     scene = script.scenes[number - 1]
     key = make_key(
         "card",

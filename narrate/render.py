@@ -32,7 +32,7 @@ from narrate.publish import check_writable, move_into_place, staging
 from narrate.read import read_article, read_bytes
 from narrate.sentences import split_sentences
 from narrate.speak import speak
-from narrate.theme import theme_for
+from narrate.theme import Theme, theme_for
 from narrate.timing import block_samples, frames_of, time_scenes
 from narrate.tts import TTSEngine, resolve_voice
 
@@ -136,7 +136,9 @@ def render(
             if will_speak(script, settings, voice, engine, cache):
                 pool.submit(importlib.import_module, "numpy")  # needed soon: load it meanwhile
             visuals = [
-                pool.submit(card_and_pack, script, number, settings, work, cache, steps.advance)
+                pool.submit(
+                    card_and_pack, script, number, settings, theme, work, cache, steps.advance
+                )
                 for number in range(1, total + 1)
             ]
             sound = Sound(pool, steps, settings, total, build, cache)
@@ -146,8 +148,9 @@ def render(
             timed = time_scenes(script, speeches, settings)
             blocks, beds = sound.blocks, sound.beds
             cues = build_cues(timed, speeches)
-            write_srt([cue for scene in cues for cue in scene], work / "captions.srt")
-            write_vtt([cue for scene in cues for cue in scene], work / "captions.vtt")
+            flat = [cue for scene in cues for cue in scene]
+            write_srt(flat, work / "captions.srt")
+            write_vtt(flat, work / "captions.vtt")
             write_chapters_txt(timed, work / "chapters.txt")
             write_chapters_vtt(timed, work / "chapters.vtt")
             metadata = write_ffmetadata(timed, build / "metadata.txt")
@@ -239,15 +242,15 @@ def card_and_pack(
     script: Script,
     number: int,
     settings: Settings,
+    theme: Theme,
     work: Path,
     cache: Cache,
     advance: Callable[[], None],
 ) -> tuple[Path, Path]:
     """Scene `number`'s card (cards/NN.png) and its encoded pictures (.build/NN.h264): the
     card, then the card with each caption, known from the text before anything is spoken."""
-    card = card_for(script, number, settings, work / "cards", cache)
+    card = card_for(script, number, settings, theme, work / "cards", cache)
     sentences = sentence_cue_lines(script.scenes[number - 1].narration)
-    theme = theme_for(settings.theme, settings.brand)
     decoded: list[Image.Image] = []
 
     def base() -> Image.Image:  # decoded once, and only if pictures must be encoded
