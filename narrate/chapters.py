@@ -1,4 +1,5 @@
-"""Chapters: one per scene, titled with its heading, in the MP4 and as chapters.txt."""
+"""Chapters: one per scene, titled with its heading, as chapters.txt and chapters.vtt (the MP4's
+own chapters are written by narrate/mp4.py)."""
 
 from __future__ import annotations
 
@@ -22,31 +23,8 @@ def write_chapters_txt(script: Script, path: Path) -> Path:
     return path
 
 
-def write_ffmetadata(script: Script, path: Path) -> Path:
-    """An ffmpeg metadata file whose [CHAPTER] sections ffmpeg writes into the MP4."""
-    sections = [";FFMETADATA1", f"title={escape(script.title)}"]
-    for scene in script.scenes:
-        start, end = round((scene.start or 0.0) * 1000), round((scene.end or 0.0) * 1000)
-        sections += [
-            "[CHAPTER]",
-            "TIMEBASE=1/1000",
-            f"START={start}",
-            f"END={end}",
-            f"title={escape(one_line(scene.heading))}",
-        ]
-    path.write_text("\n".join(sections) + "\n", encoding="utf-8")
-    return path
-
-
 def one_line(text: str) -> str:
     return " ".join(text.split())
-
-
-def escape(value: str) -> str:
-    """ffmetadata escapes '=', ';', '#', '\\' and newlines with a backslash."""
-    for char in ("\\", "=", ";", "#", "\n"):
-        value = value.replace(char, "\\" + char)
-    return value
 
 
 def write_chapters_vtt(script: Script, path: Path) -> Path:

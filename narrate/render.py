@@ -18,7 +18,7 @@ from narrate.assemble import assemble
 from narrate.audio import Bed, audio_block_for, block_key
 from narrate.cache import Cache, file_hash
 from narrate.captions import Cue, build_cues, sentence_cue_lines, write_srt, write_vtt
-from narrate.chapters import write_chapters_txt, write_chapters_vtt, write_ffmetadata
+from narrate.chapters import write_chapters_txt, write_chapters_vtt
 from narrate.clips import clip_key
 from narrate.draw import card_for, draw_caption
 from narrate.encode import Run, pack_for
@@ -153,7 +153,6 @@ def render(
             write_vtt(flat, work / "captions.vtt")
             write_chapters_txt(timed, work / "chapters.txt")
             write_chapters_vtt(timed, work / "chapters.vtt")
-            metadata = write_ffmetadata(timed, build / "metadata.txt")
             cards, packs = zip(*(future.result() for future in visuals), strict=True)
             video = work / f"{timed.slug}.mp4"
             assemble(
@@ -165,9 +164,8 @@ def render(
                 ],
                 (future.result() for future in blocks),
                 [block_key(s, settings, bed) for s, bed in zip(speeches, beds, strict=True)],
-                metadata,
                 settings.fps,
-                build,
+                (settings.width, settings.height),
                 video,
                 cache,
             )

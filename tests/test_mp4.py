@@ -1,0 +1,130 @@
+"""narrate's own MP4 writer, read back by ffmpeg against ffmpeg's own mux of the same streams."""
+
+from __future__ import annotations
+
+import re
+import struct
+import subprocess
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from narrate import mp4
+from narrate.encode import encode_pictures, hold, load_pack
+from narrate.ffmpeg import ffmpeg_exe, keyframe_times, probe
+from narrate.mp4 import Chapter, adts_payloads, write_mp4
+
+FPS = 30
+SIZE = (320, 180)
+
+
+def ffmpeg(*args: str) -> bytes:
+    command = [ffmpeg_exe(), "-v", "error", "-y", *args]
+    return subprocess.run(command, capture_output=True, check=True).stdout
+
+
+@pytest.fixture(scope="module")
+def streams(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[bytes], bytes]:
+    """Three pictures held 40, 25 and 70 frames (keyframes at the first and third), and
+    4.5 s of AAC in two ADTS blocks: 135 frames of video against 4.5 s of audio."""
+    folder = tmp_path_factory.mktemp("streams")
+    pictures = [Image.new("RGB", SIZE, colour) for colour in ("#203040", "#602020", "#206020")]
+    pack_path = folder / "pack.h264"
+    units = encode_pictures([lambda p=p: p for p in pictures], {0, 2}, SIZE, FPS, pack_path)
+    pack_path.write_bytes(b"".join(units))
+    frames = list(hold(load_pack(pack_path), [40, 25, 70], FPS))
+    audio = ffmpeg(
+        *("-f", "lavfi", "-i", "sine=frequency=440:sample_rate=22050:duration=4.5"),
+        *("-c:a", "aac", "-b:a", "64k", "-f", "adts", "-"),
+    )
+    return frames, audio
+
+
+def write(tmp_path: Path, streams: tuple[list[bytes], bytes]) -> Path:
+    frames, audio = streams
+    half = len(audio) // 2
+    cut = next(i for i in range(half, len(audio)) if audio[i] == 0xFF and audio[i + 1] >= 0xF0)
+    chapters = [Chapter(0.0, 1.5, "Opening"), Chapter(1.5, 4.5, "Zweite Szene: Größe ü")]
+    output = tmp_path / "out.mp4"
+    # The audio arrives in blocks, as the scenes' blocks do.
+    write_mp4(output, iter(frames), FPS, SIZE, [audio[:cut], audio[cut:]], "A tïtle", chapters)
+    return output
+
+
+def test_reads_back_like_ffmpegs_own_mux(tmp_path: Path, streams):
+    frames, audio = streams
+    ours = write(tmp_path, streams)
+    (tmp_path / "v.h264").write_bytes(b"".join(frames))
+    (tmp_path / "a.aac").write_bytes(audio)
+    theirs = tmp_path / "ffmpeg.mp4"
+    ffmpeg(
+        *("-r", str(FPS), "-f", "h264", "-i", str(tmp_path / "v.h264")),
+        *("-f", "aac", "-i", str(tmp_path / "a.aac"), "-c", "copy", str(theirs)),
+    )
+    for stream in ("0:v", "0:a"):  # the same decoded pictures and sound, frame by frame
+        decoded = [
+            ffmpeg("-i", str(f), "-map", stream, "-f", "framemd5", "-") for f in (ours, theirs)
+        ]
+        assert decoded[0].splitlines()[4:] == decoded[1].splitlines()[4:]
+    info = probe(ours)
+    assert (info.video_codec, info.width, info.height, info.fps) == ("h264", 320, 180, 30.0)
+    assert (info.audio_codec, info.sample_rate, info.channels) == ("aac", 22050, "mono")
+    assert info.frames == len(frames) == 135
+    assert info.duration == pytest.approx(4.5, abs=0.05)
+    assert keyframe_times(ours) == pytest.approx([0.0, 65 / FPS], abs=1e-3)
+
+
+def test_chapters_and_title_read_back(tmp_path: Path, streams):
+    text = subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-i", str(write(tmp_path, streams))],
+        capture_output=True,
+        text=True,
+    ).stderr
+    assert re.search(r"^\s+title\s+: A tïtle$", text, re.MULTILINE)
+    found = re.findall(
+        r"Chapter #\d+:\d+: start ([\d.]+), end ([\d.]+)\n.*\n\s+title\s+: (.*)", text
+    )
+    assert [(float(a), float(b), t) for a, b, t in found] == [
+        (0.0, 1.5, "Opening"),
+        (1.5, 4.5, "Zweite Szene: Größe ü"),
+    ]
+
+
+def test_moov_before_the_samples_and_interleaved(tmp_path: Path, streams):
+    # Browsers start playing before the download ends only when moov comes first.
+    data = write(tmp_path, streams).read_bytes()
+    kinds = []
+    position = 0
+    while position < len(data):
+        size, kind = struct.unpack(">I4s", data[position : position + 8])
+        kinds.append(kind)
+        position += size
+    assert kinds == [b"ftyp", b"moov", b"mdat"]
+    # One-second chunks: five of video (the last partial), each followed by its audio; one
+    # chunk per chapter title.
+    counts = [
+        struct.unpack(">I", data[m.end() + 4 : m.end() + 8])[0] for m in re.finditer(b"stco", data)
+    ]
+    assert counts == [5, 5, 2]
+
+
+def test_large_files_use_64_bit_offsets(tmp_path: Path, streams, monkeypatch):
+    # Past 4 GiB, 32-bit chunk offsets and mdat sizes overflow: co64 and a 64-bit mdat size.
+    monkeypatch.setattr(mp4, "LARGE", 0)
+    data = write(tmp_path, streams).read_bytes()
+    assert b"co64" in data and b"stco" not in data
+    output = tmp_path / "out.mp4"
+    assert probe(output).frames == 135
+    ffmpeg("-i", str(output), "-f", "null", "-")  # decodes without an error
+
+
+def test_adts_frames_give_their_format():
+    header = bytes([0xFF, 0xF1, 0x5C, 0x40, 0x01, 0x7F, 0xFC])  # LC, 22050 Hz, mono, 11 bytes
+    frames = list(adts_payloads(header[:4] + bytes([0x01, 0x7F, 0xFC]) + b"abcd"))
+    assert frames[0][0] == b"abcd"
+    form = frames[0][1]
+    assert (form.sample_rate, form.channels, form.object_type) == (22050, 1, 2)
+    assert form.config() == bytes([0x13, 0x88])  # AudioSpecificConfig: LC, index 7, mono
+    with pytest.raises(ValueError, match="not an ADTS frame"):
+        list(adts_payloads(b"\x00" * 9))
