@@ -1,24 +1,28 @@
-"""The narration track, built from one AAC block per scene.
+"""The narration track, built from AAC stretches encoded on their own.
 
 Each scene's block (lead-in silence, speech, pause; a whole number of 1024-sample AAC frames)
-is encoded on its own, so editing one scene re-encodes only that block. An AAC encoder starts
-with one priming frame; dropping it from every block leaves exactly samples / 1024 frames per
-block, and the blocks' ADTS frames joined back to back decode to the whole track with no gap
-and no drift (the joins fall in silence, where the frames' overlap carries nothing).
+is cut in the middle of its sentence pauses (see timing.pause_after) into stretches of whole
+frames, and each stretch is encoded on its own, so editing one sentence re-encodes only its
+stretch. An AAC encoder starts with one priming frame; dropping it from every stretch leaves
+exactly samples / 1024 frames each, and the ADTS frames joined back to back decode to the
+whole track with no gap and no drift (every join falls in silence, at least a frame from any
+sound, where the frames' overlap carries nothing). With music under the narration there is
+no silence to cut in: a scene's block is then one stretch, its joins in the music's dips.
 """
 
 from __future__ import annotations
 
+import hashlib
 import wave
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from narrate.cache import Cache, file_hash, make_key, place
+from narrate.cache import Cache, file_hash, make_key
 from narrate.ffmpeg import run_ffmpeg
 from narrate.levels import CEILING_DBFS, LOUDNESS_VERSION, TARGET_LUFS
 from narrate.models import Settings, Speech
-from narrate.timing import AAC_FRAME, block_samples
+from narrate.timing import AAC_FRAME, block_samples, lead_samples
 
 if TYPE_CHECKING:
     from narrate.music import Music
@@ -45,37 +49,73 @@ def audio_block_for(
     cache: Cache,
     bed: Bed | None = None,
 ) -> Path:
-    """Scene `number`'s block as ADTS frames without the priming frame (folder/NN.aac)."""
+    """Scene `number`'s block as ADTS frames without priming frames (folder/NN.aac), from
+    stretches cached one by one; the missing ones are encoded by one ffmpeg."""
     samples = block_samples(speech, settings)
-    lead = round(settings.lead_in * speech.sample_rate)
-    key = block_key(speech, settings, bed)
+    lead = lead_samples(settings, speech.sample_rate)
+    pcm = block_pcm(speech, lead, samples, bed)
+    cuts = [0, *(lead + join for join in (speech.joins if bed is None else [])), samples]
+    stretches = [pcm[2 * a : 2 * b] for a, b in zip(cuts, cuts[1:], strict=False)]
+    keys = [
+        make_key(
+            "narration",
+            pcm=hashlib.sha256(stretch).hexdigest(),
+            rate=speech.sample_rate,
+            codec=AUDIO_ARGS,
+        )
+        for stretch in stretches
+    ]
+    found = {
+        key: entry.read_bytes() for key in keys if (entry := cache.get("narration", key, "aac"))
+    }
+    missing = [i for i, key in enumerate(keys) if key not in found]
+    if missing:
+        encoded = encode_stretches([stretches[i] for i in missing], speech, number, folder)
+        for index, data in zip(missing, encoded, strict=True):
+            found[keys[index]] = data
+            stored = folder / f"{number:02d}-{index}.aac"
+            stored.write_bytes(data)
+            cache.put("narration", keys[index], "aac", stored)
+            stored.unlink()
     destination = folder / f"{number:02d}.aac"
-    if entry := cache.get("block", key, "aac"):
-        return place(entry, destination)
-    wav = write_block(speech, lead, samples, folder / f"{number:02d}-block.wav", bed)
-    encoded = folder / f"{number:02d}-encoded.aac"
-    run_ffmpeg(
-        ["-y", "-i", str(wav), *AUDIO_ARGS, "-f", "adts", str(encoded)],
-        "encoding the narration of",
-        speech.path,
-    )
-    frames = adts_frames(encoded.read_bytes())
-    if len(frames) != samples // AAC_FRAME + 1:
-        raise RuntimeError(f"{encoded.name}: {len(frames)} AAC frames for {samples} samples")
-    destination.write_bytes(b"".join(frames[1:]))
-    cache.put("block", key, "aac", destination)
+    destination.write_bytes(b"".join(found[key] for key in keys))
     return destination
 
 
+def encode_stretches(
+    stretches: list[bytes], speech: Speech, number: int, folder: Path
+) -> list[bytes]:
+    """Each stretch (16-bit PCM) encoded on its own (an encoder per output, in one ffmpeg),
+    as ADTS frames without the priming frame."""
+    args = ["-y"]
+    for index, stretch in enumerate(stretches):
+        raw = folder / f"{number:02d}-{index}.raw"
+        raw.write_bytes(stretch)
+        args += ["-f", "s16le", "-ar", str(speech.sample_rate), "-ac", "1", "-i", str(raw)]
+    outputs = [folder / f"{number:02d}-{index}-encoded.aac" for index in range(len(stretches))]
+    for index, output in enumerate(outputs):
+        args += ["-map", f"{index}:a", *AUDIO_ARGS, "-f", "adts", str(output)]
+    run_ffmpeg(args, "encoding the narration of", speech.path)
+    encoded = []
+    for stretch, output in zip(stretches, outputs, strict=True):
+        frames = adts_frames(output.read_bytes())
+        samples = len(stretch) // 2
+        if len(frames) != samples // AAC_FRAME + 1:
+            raise RuntimeError(f"{output.name}: {len(frames)} AAC frames for {samples} samples")
+        encoded.append(b"".join(frames[1:]))
+    return encoded
+
+
 def block_key(speech: Speech, settings: Settings, bed: Bed | None = None) -> str:
-    """What a scene's narration block depends on: its WAV, its length and lead-in, the codec,
-    and with music, the music and where the block sits in the track."""
+    """What a scene's narration block depends on: its WAV, its length, lead-in and cuts, the
+    codec, and with music, the music and where the block sits in the track."""
     music = (bed.music.identity, bed.start, bed.last) if bed else None
     return make_key(
         "block",
         speech=speech.digest or file_hash(speech.path),
         samples=block_samples(speech, settings),
-        lead=round(settings.lead_in * speech.sample_rate),
+        lead=lead_samples(settings, speech.sample_rate),
+        joins=speech.joins if bed is None else None,
         codec=AUDIO_ARGS,
         loudness=(TARGET_LUFS, CEILING_DBFS, LOUDNESS_VERSION),
         music=music,
@@ -83,9 +123,9 @@ def block_key(speech: Speech, settings: Settings, bed: Bed | None = None) -> str
     )
 
 
-def write_block(speech: Speech, lead: int, samples: int, path: Path, bed: Bed | None) -> Path:
+def block_pcm(speech: Speech, lead: int, samples: int, bed: Bed | None) -> bytes:
     """Lead-in silence, the speech (each sentence already at the target loudness), silence
-    to the block's end; music under it if asked."""
+    to the block's end; music under it if asked. 16-bit mono PCM."""
     with wave.open(str(speech.path), "rb") as source:
         if source.getnchannels() != 1 or source.getsampwidth() != 2:
             raise ValueError(f"{speech.path.name}: expected mono 16-bit audio")
@@ -94,14 +134,7 @@ def write_block(speech: Speech, lead: int, samples: int, path: Path, bed: Bed | 
     if tail < 0:
         raise ValueError(f"{speech.path.name}: speech longer than its block")
     pcm = b"\x00\x00" * lead + voice + b"\x00\x00" * tail
-    if bed is not None:
-        pcm = with_music(pcm, speech, lead, samples, bed)
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(speech.sample_rate)
-        out.writeframes(pcm)
-    return path
+    return pcm if bed is None else with_music(pcm, speech, lead, samples, bed)
 
 
 def with_music(pcm: bytes, speech: Speech, lead: int, samples: int, bed: Bed) -> bytes:

@@ -56,6 +56,7 @@ class Cache:
         self.hits: Counter[str] = Counter()
         self.misses: Counter[str] = Counter()
         self._lock = threading.Lock()
+        self._listing: dict[str, dict[str, list[str]]] = {}  # kind -> key -> entry names
 
     @property
     def enabled(self) -> bool:
@@ -68,11 +69,28 @@ class Cache:
             (self.hits if found else self.misses)[kind] += 1
         return found
 
+    def _names(self, kind: str, key: str, ext: str) -> list[str]:
+        """Entry names for a key. Each kind's folder is listed once per Cache (entries another
+        render adds later are missed, and rebuilt: never wrong, only slower)."""
+        assert self.root is not None
+        with self._lock:
+            if kind not in self._listing:
+                try:
+                    names = sorted(os.listdir(self.root / kind))
+                except OSError:
+                    names = []
+                listing: dict[str, list[str]] = {}
+                for name in names:
+                    listing.setdefault(name.rpartition("-")[0], []).append(name)
+                self._listing[kind] = listing
+            return [n for n in self._listing[kind].get(key, []) if n.endswith(f".{ext}")]
+
     def _lookup(self, kind: str, key: str, ext: str) -> Path | None:
         if self.root is None:
             return None
-        for path in sorted((self.root / kind).glob(f"{key}-*.{ext}")):
-            expected = path.name[len(key) + 1 : -len(ext) - 1]
+        for name in self._names(kind, key, ext):
+            path = self.root / kind / name
+            expected = name[len(key) + 1 : -len(ext) - 1]
             try:
                 if file_hash(path)[:CONTENT_HASH_CHARS] == expected:
                     return path
@@ -83,7 +101,7 @@ class Cache:
 
     def has(self, kind: str, key: str, ext: str) -> bool:
         """Whether an entry seems to be there (not verified, not counted): a cheap hint."""
-        return self.root is not None and any((self.root / kind).glob(f"{key}-*.{ext}"))
+        return self.root is not None and bool(self._names(kind, key, ext))
 
     def put(self, kind: str, key: str, ext: str, source: Path) -> Path:
         """Store a copy of `source` atomically; returns the entry (or source when disabled)."""
@@ -100,6 +118,11 @@ class Cache:
             os.replace(temporary, final)
         finally:
             Path(temporary).unlink(missing_ok=True)
+        with self._lock:
+            if kind in self._listing:
+                names = self._listing[kind].setdefault(key, [])
+                if final.name not in names:
+                    names.append(final.name)
         return final
 
     def summary(self) -> str:

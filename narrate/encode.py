@@ -69,7 +69,8 @@ def encode_pictures(
 
     def frames() -> Iterator[bytes]:
         for draw in pictures:
-            yield draw().convert("RGB").tobytes()
+            image = draw()
+            yield (image if image.mode == "RGB" else image.convert("RGB")).tobytes()
 
     forced = "+".join(f"eq(n,{index})" for index in sorted(keyframes))
     run_ffmpeg_fed(

@@ -202,9 +202,22 @@ def renumber(skip: bytes, rules: Numbering, frame: int) -> bytes:
     out = bytearray()
     for unit in units:
         if unit[0] & 0x1F == 1:  # a non-IDR slice: rewrite frame_num (and POC lsb)
-            unit = unit[:1] + escape(rewrite(unescape(unit[1:]), rules, frame))
+            unit = unit[:1] + rewrite_head(unit[1:], rules, frame)
         out += b"\x00\x00\x00\x01" + unit
     return bytes(out)
+
+
+HEAD = 24  # bytes of a slice NAL that hold its header's numbering fields, and then some
+
+
+def rewrite_head(payload: bytes, rules: Numbering, frame: int) -> bytes:
+    """rewrite() on an escaped slice NAL payload, touching only its first bytes: the head is
+    cut where two non-zero bytes end it, so no 00 00 run or emulation prevention byte spans the
+    cut and the rest stays as it is (a caption's P frame is tens of kilobytes)."""
+    cut = HEAD
+    while cut < len(payload) and (payload[cut - 1] == 0 or payload[cut - 2] == 0):
+        cut += 1
+    return escape(rewrite(unescape(payload[:cut]), rules, frame)) + payload[cut:]
 
 
 def rewrite(rbsp: bytes, rules: Numbering, frame: int) -> bytes:

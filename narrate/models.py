@@ -130,6 +130,7 @@ class Speech(BaseModel):
     sample_rate: int = Field(gt=0)
     digest: str = ""  # content hash of the WAV, for cache keys downstream
     sentences: list[SpokenSentence] = Field(default_factory=list)
+    joins: list[int] = Field(default_factory=list)  # samples where its block may be cut
 
 
 class Voice(BaseModel):

@@ -16,6 +16,7 @@ from narrate.cache import Cache, file_hash
 from narrate.clips import Clip, clip_for
 from narrate.models import Scene, Script, Settings, Speech, SpokenSentence, WordMark
 from narrate.sentences import split_sentences
+from narrate.timing import lead_samples, pause_after
 from narrate.tts import TTSEngine, resolve_voice
 
 
@@ -61,8 +62,10 @@ def speak_scene(
         for s in sentences
     ]
     rate = clips[0].sample_rate
+    lead = lead_samples(settings, rate)
     pieces: list[bytes] = []
     spoken: list[SpokenSentence] = []
+    joins: list[int] = []
     offset = 0  # samples
     for index, (sentence, clip) in enumerate(zip(sentences, clips, strict=True)):
         if clip.sample_rate != rate:
@@ -72,7 +75,8 @@ def speak_scene(
         offset += len(clip.samples) // 2
         if index < len(clips) - 1:
             pause = settings.paragraph_pause if sentence.ends_paragraph else settings.sentence_pause
-            gap = round(pause * rate)
+            gap, join = pause_after(offset, round(pause * rate), lead)
+            joins += [join] if join is not None else []
             pieces.append(b"\x00\x00" * gap)
             offset += gap
     with wave.open(str(path), "wb") as out:
@@ -86,6 +90,7 @@ def speak_scene(
         sample_rate=rate,
         digest=file_hash(path)[:16],
         sentences=spoken,
+        joins=joins,
     )
 
 

@@ -23,6 +23,27 @@ def block_samples(speech: Speech, settings: Settings) -> int:
     return max(1, math.ceil(samples / AAC_FRAME)) * AAC_FRAME
 
 
+def lead_samples(settings: Settings, rate: int) -> int:
+    """Samples of silence before a scene's speech, at the start of its block."""
+    return round(settings.lead_in * rate)
+
+
+def pause_after(end: int, pause: int, lead: int) -> tuple[int, int | None]:
+    """The silence after a sentence that ends `end` samples into its scene's speech, and where
+    the narration block may be cut in it (in speech samples), if anywhere.
+
+    The cut falls on a whole AAC frame from the block's start, with at least a frame of
+    silence either side, so the stretches between cuts are encoded on their own and joined
+    without a trace. The pause grows by less than a frame to put it there; the stretch after a
+    cut then depends only on its own sentence, so editing a sentence encodes only its stretch.
+    """
+    half = pause // 2
+    if half < AAC_FRAME or pause - half < AAC_FRAME:
+        return pause, None
+    join = -(-(lead + end + half) // AAC_FRAME) * AAC_FRAME - lead
+    return join - end + pause - half, join
+
+
 def time_scenes(script: Script, speeches: list[Speech], settings: Settings) -> Script:
     """A copy of `script` with start, end, speech_start and speech_end filled in."""
     if len(speeches) != len(script.scenes):

@@ -119,8 +119,8 @@ def test_cache_hit_gives_the_same_video_as_a_cold_render(tmp_path, article, real
     warm_cache = Cache(tmp_path / "cache")
     warm = render(article, settings(tmp_path, "warm"), engine=real_engine, cache=warm_cache)
     assert warm_cache.hits["sentence"] == 8  # every sentence of the article
-    for kind in ("card", "block"):
-        assert warm_cache.hits[kind] == 4, kind
+    assert warm_cache.hits["card"] == 4
+    assert warm_cache.hits["narration"] == 8  # a stretch of narration per sentence
     # Pictures are cached in runs: each scene's card, then one run per sentence's captions.
     assert (warm_cache.hits["run"], warm_cache.misses["run"]) == (12, 0)
     assert warm_cache.misses["video"] == 1
@@ -140,8 +140,9 @@ def test_editing_one_section_rebuilds_only_that_scene(tmp_path, article, real_en
     edited = Cache(tmp_path / "cache")
     result = render(article, settings(tmp_path, "out"), engine=real_engine, cache=edited)
     assert (edited.hits["sentence"], edited.misses["sentence"]) == (7, 1)
-    for kind in ("card", "block"):
-        assert (edited.hits[kind], edited.misses[kind]) == (3, 1), kind
+    assert (edited.hits["card"], edited.misses["card"]) == (3, 1)
+    # Only the edited sentence's stretch of narration is encoded again.
+    assert (edited.hits["narration"], edited.misses["narration"]) == (7, 1)
     # A new heading is a new card: that scene's 3 runs of pictures are encoded again.
     assert (edited.hits["run"], edited.misses["run"]) == (9, 3)
     assert result.script.scenes[2].heading == "Second Part, Revised"
@@ -152,7 +153,7 @@ def test_editing_one_section_rebuilds_only_that_scene(tmp_path, article, real_en
     body = Cache(tmp_path / "cache")
     render(article, settings(tmp_path, "out"), engine=real_engine, cache=body)
     # The card stays; only the edited sentence's caption pictures are encoded again.
-    assert [body.misses[k] for k in ("sentence", "block", "card", "run")] == [1, 1, 0, 1]
+    assert [body.misses[k] for k in ("sentence", "narration", "card", "run")] == [1, 1, 0, 1]
 
 
 def test_corrupt_cached_segment_is_rebuilt_not_used(tmp_path, article, real_engine):

@@ -10,7 +10,7 @@ from PIL import Image, ImageDraw
 
 from narrate.encode import encode_pictures, hold, load_pack
 from narrate.ffmpeg import ffmpeg_exe
-from narrate.h264 import Bits, Writer, escape, unescape
+from narrate.h264 import Bits, Numbering, Writer, escape, rewrite, rewrite_head, unescape
 
 
 def picture(colour: str, text: str) -> Image.Image:
@@ -62,3 +62,16 @@ def test_held_pictures_decode_exactly(tmp_path: Path):
         assert np.abs(run - run[0]).max() == 0  # held exactly, no drift
         assert np.abs(run[0] - np.asarray(pictures[index], dtype=int)).mean() < 3
         start += count
+
+
+def test_renumbering_rewrites_only_the_head_of_a_slice_the_same_way():
+    # The held P frames of captions are tens of kilobytes: only the head of each is unescaped
+    # and rewritten. Zero runs and emulation prevention bytes near the cut must survive.
+    rules = Numbering(frame_num_bits=9, poc_type=0, poc_lsb_bits=10)
+    rng = np.random.default_rng(7)
+    for trial in range(300):
+        body = rng.choice([0, 0, 0, 1, 2, 3, 0x80, 0xFF], size=int(rng.integers(1, 90)))
+        rbsp = Writer().ue(0).ue(0).ue(0).u(9, trial % 512).u(10, 0).rbsp() + bytes(body.tolist())
+        payload = escape(rbsp)
+        whole = escape(rewrite(unescape(payload), rules, trial))
+        assert rewrite_head(payload, rules, trial) == whole, trial

@@ -147,6 +147,21 @@ def test_speech_in_the_video_starts_where_script_json_says(rendered):
         assert np.abs(join.astype(np.int32)).max() < 100, scene["start"]
 
 
+def test_sentences_join_without_a_click_where_the_script_says(rendered):
+    # Each sentence's stretch of narration is encoded on its own and joined in the pause
+    # before it: the pause stays silent and the sentence is heard where script.json says.
+    folder, script, _ = rendered
+    rate = 16000
+    audio = decode_audio(folder / script["video"], rate)
+    pairs = [pair for scene in script["scenes"] for pair in pairwise(scene["sentences"])]
+    assert len(pairs) >= 4
+    for before, after in pairs:
+        pause = audio[round((before["end"] + 0.07) * rate) : round((after["start"] - 0.03) * rate)]
+        assert len(pause) > 0.1 * rate and np.abs(pause.astype(np.int32)).max() < 100, after
+        heard = after["start"] - 0.03 + onset(audio[round((after["start"] - 0.03) * rate) :], rate)
+        assert abs(heard - after["start"]) < 0.03, after["text"]
+
+
 def test_the_card_on_screen_is_the_scene_card(rendered):
     folder, script, _ = rendered
     for scene in script["scenes"]:
