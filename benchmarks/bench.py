@@ -75,6 +75,9 @@ def main() -> None:
     parser.add_argument("--long-minutes", type=float, default=30.0, help="length of the long case")
     args = parser.parse_args()
 
+    # An installed package has its bytecode compiled; an editable one under
+    # PYTHONDONTWRITEBYTECODE (set on some machines) would compile narrate in every run.
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "narrate")], check=True)
     work = Path(tempfile.mkdtemp(prefix="narrate-bench-"))
     slug = "telegram-ceo-claims-us-sought-platform-backdoor"
     runs: list[Run] = []

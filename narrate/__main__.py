@@ -1,3 +1,3 @@
-from narrate.cli import main
+from narrate.cli import run
 
-raise SystemExit(main())
+run()

@@ -6,57 +6,65 @@ Nothing is re-encoded here, and the video is written while the last blocks are e
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
 
 from narrate.cache import Cache, file_hash, make_key, place
 from narrate.chapters import one_line
-from narrate.encode import hold, load_pack
+from narrate.encode import held, load_pack
 from narrate.models import Script
-from narrate.mp4 import Chapter, write_mp4
+from narrate.mp4 import Chapter, VideoSamples, write_mp4
 
 
 def assemble(
     script: Script,
-    packs: list[Path],
+    packs: list[Callable[[], Path]],
     timelines: list[list[int]],
-    blocks: Iterable[Path],
+    blocks: list[Future[Path]],
     block_keys: list[str],
     fps: int,
     size: tuple[int, int],
     output: Path,
     cache: Cache,
+    look_up: bool = True,
 ) -> Path:
     """Write the MP4 for a timed script to `output` (from the cache when nothing changed).
 
-    `timelines` says, per scene, how many frames each of its pack's pictures shows.
-    `blocks` yields each scene's narration block in order, possibly as each is encoded;
-    `block_keys` are their cache keys, which name their content.
+    `packs` give each scene's pack file, and `blocks` its narration block, when they are
+    ready (each may still be encoding); `timelines` say, per scene, how many frames each of
+    its pack's pictures shows. `block_keys` are the blocks' cache keys, which name their
+    content. The finished video is looked up in the cache first when `look_up`; else it is
+    written at once, scene by scene as its pictures and sound are ready.
     """
     chapters = [
         Chapter(scene.start or 0.0, scene.end or 0.0, one_line(scene.heading))
         for scene in script.scenes
     ]
-    key = make_key(
-        "video",
-        packs=[file_hash(pack) for pack in packs],
-        timelines=timelines,
-        fps=fps,
-        size=size,
-        blocks=block_keys,
-        title=script.title,
-        chapters=[(c.start, c.end, c.title) for c in chapters],
-    )
-    if entry := cache.get("video", key, "mp4"):
-        for _ in blocks:  # let every block finish, as a render without the cache would
-            pass
+
+    def key() -> str:
+        return make_key(
+            "video",
+            packs=[file_hash(pack()) for pack in packs],
+            timelines=timelines,
+            fps=fps,
+            size=size,
+            blocks=block_keys,
+            title=script.title,
+            chapters=[(c.start, c.end, c.title) for c in chapters],
+        )
+
+    if look_up and (entry := cache.get("video", key(), "mp4")):
+        for block in blocks:  # let every block finish, as a render without the cache would
+            block.result()
         return place(entry, output)
 
-    def frames() -> Iterator[bytes]:
-        for pack, runs in zip(packs, timelines, strict=True):
-            yield from hold(load_pack(pack), runs, fps)
-
-    audio = (block.read_bytes() for block in blocks)
-    write_mp4(output, frames(), fps, size, audio, script.title, chapters)
-    cache.put("video", key, "mp4", output)
+    samples = VideoSamples()
+    scenes = (
+        held(load_pack(pack()), runs, samples.convert)
+        for pack, runs in zip(packs, timelines, strict=True)
+    )
+    audio = (block.result().read_bytes() for block in blocks)
+    write_mp4(output, scenes, samples, fps, size, audio, script.title, chapters)
+    cache.put("video", key(), "mp4", output)
     return output

@@ -49,8 +49,14 @@ def audio_block_for(
     cache: Cache,
     bed: Bed | None = None,
 ) -> Path:
-    """Scene `number`'s block as ADTS frames without priming frames (folder/NN.aac), from
-    stretches cached one by one; the missing ones are encoded by one ffmpeg."""
+    """Scene `number`'s block as ADTS frames without priming frames (folder/NN.aac): from the
+    cache when the scene is unchanged, else from stretches cached one by one (the missing
+    ones encoded by one ffmpeg)."""
+    destination = folder / f"{number:02d}.aac"
+    whole = block_key(speech, settings, bed)
+    if (block := cache.read("block", whole, "aac")) is not None:  # the scene is unchanged
+        destination.write_bytes(block)
+        return destination
     samples = block_samples(speech, settings)
     lead = lead_samples(settings, speech.sample_rate)
     pcm = block_pcm(speech, lead, samples, bed)
@@ -65,9 +71,7 @@ def audio_block_for(
         )
         for stretch in stretches
     ]
-    found = {
-        key: entry.read_bytes() for key in keys if (entry := cache.get("narration", key, "aac"))
-    }
+    found = {key: data for key in keys if (data := cache.read("narration", key, "aac")) is not None}
     missing = [i for i, key in enumerate(keys) if key not in found]
     if missing:
         encoded = encode_stretches([stretches[i] for i in missing], speech, number, folder)
@@ -77,8 +81,8 @@ def audio_block_for(
             stored.write_bytes(data)
             cache.put("narration", keys[index], "aac", stored)
             stored.unlink()
-    destination = folder / f"{number:02d}.aac"
     destination.write_bytes(b"".join(found[key] for key in keys))
+    cache.put("block", whole, "aac", destination)
     return destination
 
 

@@ -17,6 +17,7 @@ import shutil
 import tempfile
 import threading
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -64,10 +65,43 @@ class Cache:
 
     def get(self, kind: str, key: str, ext: str) -> Path | None:
         """A verified entry, or None. Corrupt entries are removed."""
-        found = self._lookup(kind, key, ext)
-        with self._lock:
-            (self.hits if found else self.misses)[kind] += 1
+        found = None
+        for path, expected in self._candidates(kind, key, ext):
+            try:
+                if file_hash(path)[:CONTENT_HASH_CHARS] == expected:
+                    found = path
+                    break
+                path.unlink(missing_ok=True)  # corrupt or truncated: rebuild
+            except OSError:
+                continue
+        self._count(kind, found is not None)
         return found
+
+    def read(self, kind: str, key: str, ext: str) -> bytes | None:
+        """A verified entry's content (read once), or None. Corrupt entries are removed."""
+        found = None
+        for path, expected in self._candidates(kind, key, ext):
+            try:
+                data = path.read_bytes()
+            except OSError:
+                continue
+            if hashlib.sha256(data).hexdigest()[:CONTENT_HASH_CHARS] == expected:
+                found = data
+                break
+            path.unlink(missing_ok=True)
+        self._count(kind, found is not None)
+        return found
+
+    def _count(self, kind: str, hit: bool) -> None:
+        with self._lock:
+            (self.hits if hit else self.misses)[kind] += 1
+
+    def _candidates(self, kind: str, key: str, ext: str) -> Iterator[tuple[Path, str]]:
+        """Entries for a key, each with the content hash its name promises."""
+        if self.root is None:
+            return
+        for name in self._names(kind, key, ext):
+            yield self.root / kind / name, name[len(key) + 1 : -len(ext) - 1]
 
     def _names(self, kind: str, key: str, ext: str) -> list[str]:
         """Entry names for a key. Each kind's folder is listed once per Cache (entries another
@@ -84,20 +118,6 @@ class Cache:
                     listing.setdefault(name.rpartition("-")[0], []).append(name)
                 self._listing[kind] = listing
             return [n for n in self._listing[kind].get(key, []) if n.endswith(f".{ext}")]
-
-    def _lookup(self, kind: str, key: str, ext: str) -> Path | None:
-        if self.root is None:
-            return None
-        for name in self._names(kind, key, ext):
-            path = self.root / kind / name
-            expected = name[len(key) + 1 : -len(ext) - 1]
-            try:
-                if file_hash(path)[:CONTENT_HASH_CHARS] == expected:
-                    return path
-                path.unlink(missing_ok=True)  # corrupt or truncated: rebuild
-            except OSError:
-                continue
-        return None
 
     def has(self, kind: str, key: str, ext: str) -> bool:
         """Whether an entry seems to be there (not verified, not counted): a cheap hint."""

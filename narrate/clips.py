@@ -6,6 +6,7 @@ first sound when the event falls in a pause), so captions can start where words 
 
 from __future__ import annotations
 
+import io
 import re
 import wave
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from pydantic import TypeAdapter
 
-from narrate.cache import Cache, make_key, place
+from narrate.cache import Cache, make_key
 from narrate.models import WordMark
 from narrate.spoken import speakable
 from narrate.tts import synthesize_checked
@@ -27,7 +28,6 @@ KEEP_AFTER = 0.06  # seconds kept after the last sound
 
 @dataclass(frozen=True)
 class Clip:
-    path: Path
     samples: bytes  # 16-bit mono PCM
     sample_rate: int
     words: list[WordMark]  # starts in seconds into the clip, positions in the display text
@@ -64,23 +64,24 @@ def clip_for(
     the sentence's spoken form; its word marks point back into the display text."""
     spoken, owners = speakable(text, lexicon)
     key = clip_key(text, voice, rate, engine, lexicon)
-    folder.mkdir(parents=True, exist_ok=True)
-    wav_path, words_path = folder / f"{key}.wav", folder / f"{key}.json"
-    audio, marks = cache.get("sentence", key, "wav"), cache.get("words", key, "json")
-    if audio and marks:
-        place(audio, wav_path)
-        words = WORDS.validate_json(marks.read_bytes())
-    else:
-        raw = folder / f"{key}-raw.wav"
+    audio = cache.read("sentence", key, "wav")
+    marks = cache.read("words", key, "json")
+    if audio is None or marks is None:
+        folder.mkdir(parents=True, exist_ok=True)
+        wav_path, words_path, raw = (
+            folder / f"{key}{end}" for end in (".wav", ".json", "-raw.wav")
+        )
         said = spoken or text  # nothing left to say (only symbols): say it as written
         _, found = synthesize_checked(engine, said, raw, voice, rate)  # type: ignore[arg-type]
         words = display_marks(trim(raw, found, wav_path), text, owners if spoken else None)
-        words_path.write_bytes(WORDS.dump_json(words))
+        marks = WORDS.dump_json(words)
+        words_path.write_bytes(marks)
+        audio = wav_path.read_bytes()
         cache.put("sentence", key, "wav", wav_path)
         cache.put("words", key, "json", words_path)
-    with wave.open(str(wav_path), "rb") as source:
+    with wave.open(io.BytesIO(audio), "rb") as source:
         samples, sample_rate = source.readframes(source.getnframes()), source.getframerate()
-    return Clip(wav_path, samples, sample_rate, words, spoken or text)
+    return Clip(samples, sample_rate, WORDS.validate_json(marks), spoken or text)
 
 
 def display_marks(marks: list[WordMark], text: str, owners: list[int] | None) -> list[WordMark]:

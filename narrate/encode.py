@@ -44,15 +44,8 @@ class Pack:
 
     pictures: list[bytes]
     rules: Numbering
-    _skips: dict[int, bytes] = field(default_factory=dict)
-
-    def skip_frame(self, since_keyframe: int) -> bytes:
-        """A frame that repeats the one before, numbered `since_keyframe` after the keyframe."""
-        period = 1 << (self.rules.frame_num_bits + self.rules.poc_lsb_bits)
-        slot = since_keyframe % period
-        if slot not in self._skips:
-            self._skips[slot] = skip_frame(self.rules, since_keyframe)
-        return self._skips[slot]
+    # skip frames by slot (frame numbers wrap), as each conversion (held()'s `convert`) made them
+    converted: dict[Callable[[bytes], bytes], dict[int, bytes]] = field(default_factory=dict)
 
 
 def encode_pictures(
@@ -118,8 +111,8 @@ def pack_for(runs: list[Run], size: tuple[int, int], fps: int, path: Path, cache
     keys = [make_key("run", **run.identity, size=size, fps=fps, x264=X264_ARGS) for run in runs]
     found: dict[str, bytes] = {}
     for key in dict.fromkeys(keys):
-        if entry := cache.get("run", key, "h264"):
-            found[key] = entry.read_bytes()
+        if (data := cache.read("run", key, "h264")) is not None:
+            found[key] = data
     missing = [i for i, key in enumerate(keys) if key not in found and key not in keys[:i]]
     if missing:
         pictures = [draw for index in missing for draw in runs[index].pictures]
@@ -145,20 +138,32 @@ def store(cache: Cache, kind: str, key: str, data: bytes, beside: Path) -> None:
     temporary.unlink()
 
 
-def hold(pack: Pack, timeline: list[int], fps: int) -> Iterator[bytes]:
-    """The scene's frames: picture i of the pack held for timeline[i] frames (each >= 1).
-    Frames are numbered from the last keyframe, as H.264 wants."""
+def held(
+    pack: Pack, timeline: list[int], convert: Callable[[bytes], bytes] = bytes
+) -> tuple[list[bytes], list[int]]:
+    """The scene's frames: picture i of the pack held for timeline[i] frames (each >= 1),
+    then the indices of its keyframes. Frames are numbered from the last keyframe, as H.264
+    wants. Each distinct frame goes through `convert` once (to an MP4 sample, say)."""
+    frames: list[bytes] = []
+    keyframes: list[int] = []
+    skips = pack.converted.setdefault(convert, {})
+    period = 1 << (pack.rules.frame_num_bits + pack.rules.poc_lsb_bits)
     since = 0
-    for picture, frames in enumerate(timeline):
-        if frames < 1:
+    for picture, count in enumerate(timeline):
+        if count < 1:
             raise ValueError("every picture of a scene must be shown for at least one frame")
         unit = pack.pictures[picture]
         if is_idr(unit):
-            yield unit
+            keyframes.append(len(frames))
+            frames.append(convert(unit))
             since = 1
         else:
-            yield renumber(unit, pack.rules, since)
+            frames.append(convert(renumber(unit, pack.rules, since)))
             since += 1
-        for _ in range(frames - 1):
-            yield pack.skip_frame(since)
-            since += 1
+        for number in range(since, since + count - 1):
+            slot = number % period
+            if (skip := skips.get(slot)) is None:
+                skip = skips[slot] = convert(skip_frame(pack.rules, number))
+            frames.append(skip)
+        since += count - 1
+    return frames, keyframes

@@ -60,31 +60,23 @@ def full_box(kind: bytes, version: int, flags: int, *parts: bytes) -> bytes:
 
 
 class VideoSamples:
-    """Annex B access units (start codes) to MP4 samples (length-prefixed NAL units), with the
-    parameter sets seen, for the avcC box. Small units (held frames) are converted once."""
+    """Annex B access units (start codes) to MP4 samples (length-prefixed NAL units), noting
+    the parameter sets seen, for the avcC box."""
 
     def __init__(self) -> None:
         self.sps: dict[bytes, None] = {}
         self.pps: dict[bytes, None] = {}
-        self._small: dict[bytes, tuple[bytes, bool]] = {}
 
-    def convert(self, unit: bytes) -> tuple[bytes, bool]:
-        """The sample and whether it is a keyframe."""
-        if len(unit) < 4096 and (done := self._small.get(unit)):
-            return done
-        parts, keyframe = [], False
+    def convert(self, unit: bytes) -> bytes:
+        parts = []
         for nal in nal_units(unit):
             kind = nal[0] & 0x1F
-            keyframe |= kind == 5
             if kind == 7:
                 self.sps[nal] = None
             elif kind == 8:
                 self.pps[nal] = None
             parts += [struct.pack(">I", len(nal)), nal]
-        sample = (b"".join(parts), keyframe)
-        if len(unit) < 4096:
-            self._small[unit] = sample
-        return sample
+        return b"".join(parts)
 
 
 def nal_units(unit: bytes) -> Iterator[bytes]:
@@ -109,8 +101,10 @@ class AudioFormat:
         return struct.pack(">H", (self.object_type << 11) | (index << 7) | (self.channels << 3))
 
 
-def adts_payloads(data: bytes) -> Iterator[tuple[bytes, AudioFormat]]:
-    """Each ADTS frame's raw AAC payload and format (the 7- or 9-byte header dropped)."""
+def adts_payloads(data: bytes) -> tuple[list[bytes], set[AudioFormat]]:
+    """The raw AAC payloads of an ADTS stream (each frame's 7- or 9-byte header dropped),
+    and the formats its headers give."""
+    payloads, kinds = [], set()
     position = 0
     while position < len(data):
         header = data[position : position + 7]
@@ -120,72 +114,89 @@ def adts_payloads(data: bytes) -> Iterator[tuple[bytes, AudioFormat]]:
         skip = 7 if header[1] & 0x01 else 9  # protection_absent, else a CRC follows
         if length <= skip:
             raise ValueError(f"bad ADTS frame length at byte {position}")
-        audio = AudioFormat(
-            sample_rate=AAC_RATES[(header[2] >> 2) & 0x0F],
-            channels=((header[2] & 0x01) << 2) | (header[3] >> 6),
-            object_type=(header[2] >> 6) + 1,
-        )
-        yield data[position + skip : position + length], audio
+        kinds.add((header[2], header[3] >> 6))
+        payloads.append(data[position + skip : position + length])
         position += length
+    formats = {
+        AudioFormat(
+            sample_rate=AAC_RATES[(profile_rate >> 2) & 0x0F],
+            channels=((profile_rate & 0x01) << 2) | channels,
+            object_type=(profile_rate >> 6) + 1,
+        )
+        for profile_rate, channels in kinds
+    }
+    return payloads, formats
+
+
+class AudioFrames:
+    """AAC frames from ADTS blocks, taken in order as the video reaches them."""
+
+    def __init__(self, blocks: Iterable[bytes]) -> None:
+        self.blocks = iter(blocks)
+        self.formats: set[AudioFormat] = set()
+        self.count = 0  # frames taken so far
+        self._frames: list[bytes] = []
+        self._at = 0
+
+    def take_until(self, seconds: float | None) -> list[bytes]:
+        """The frames that start before `seconds` (all that are left, when None)."""
+        taken: list[bytes] = []
+        while True:
+            if self._at == len(self._frames):
+                block = next(self.blocks, None)
+                if block is None:
+                    return taken
+                self._frames, formats = adts_payloads(block)
+                self.formats |= formats
+                self._at = 0
+                continue
+            if seconds is not None:
+                rate = next(iter(self.formats)).sample_rate
+                due = -(-round(seconds * rate * 1000) // (AAC_SAMPLES * 1000))  # frames
+                if self.count >= due:
+                    return taken
+                end = min(len(self._frames), self._at + due - self.count)
+            else:
+                end = len(self._frames)
+            taken += self._frames[self._at : end]
+            self.count += end - self._at
+            self._at = end
 
 
 def write_mp4(
     output: Path,
-    frames: Iterable[bytes],
+    scenes: Iterable[tuple[list[bytes], list[int]]],
+    parameters: VideoSamples,
     fps: int,
     size: tuple[int, int],
     audio_blocks: Iterable[bytes],
     title: str,
     chapters: list[Chapter],
 ) -> Path:
-    """Write `frames` (H.264 access units, Annex B, one per frame at `fps`) and the AAC
-    frames of `audio_blocks` (ADTS data, consumed as needed) as an MP4 at `output`."""
-    video, audio, converter = Track(), Track(), VideoSamples()
-    formats: set[AudioFormat] = set()
+    """Write the video, scene by scene (its frames as MP4 samples, made by `parameters`, and
+    the indices of its keyframes), and the AAC frames of `audio_blocks` (ADTS data, taken as
+    needed) as an MP4 at `output`."""
+    video, audio, sound = Track(), Track(), AudioFrames(audio_blocks)
     mdat = output.with_name(output.name + ".mdat")
     with mdat.open("wb") as out:
-        payloads = (p for block in audio_blocks for p in adts_payloads(block))
-        pending: tuple[bytes, AudioFormat] | None = None
-        chunk_frames: list[bytes] = []
-        audio_count = 0
-        rate = 0
-
-        def audio_until(seconds: float | None) -> None:
-            """Write the audio frames that start before `seconds` (all, when None)."""
-            nonlocal pending, audio_count, rate
-            samples = []
-            while True:
-                if pending is None:
-                    pending = next(payloads, None)
-                    if pending is None:
-                        break
-                payload, form = pending
-                formats.add(form)
-                rate = form.sample_rate
-                if seconds is not None and audio_count * AAC_SAMPLES >= seconds * rate:
-                    break
-                samples.append(payload)
-                audio_count += 1
-                pending = None
-            audio.add_chunk(out, samples)
-
-        for frame_count, unit in enumerate(frames, start=1):
-            sample, keyframe = converter.convert(unit)
-            if keyframe:
-                video.sync.append(frame_count)
-            chunk_frames.append(sample)
-            if len(chunk_frames) == fps:
-                video.add_chunk(out, chunk_frames)
-                chunk_frames = []
-                audio_until(frame_count / fps)
-        video.add_chunk(out, chunk_frames)
-        audio_until(None)
-    if len(formats) != 1:
-        raise ValueError(f"the audio must be in one format, not {len(formats)}")
+        pending: list[bytes] = []  # frames not yet written: less than a second of them
+        written = 0
+        for frames, keyframes in scenes:
+            base = written + len(pending)
+            video.sync += [base + index + 1 for index in keyframes]
+            pending += frames
+            while len(pending) >= fps:  # a second of video, then the sound that goes with it
+                video.add_chunk(out, pending[:fps])
+                del pending[:fps]
+                written += fps
+                audio.add_chunk(out, sound.take_until(written / fps))
+        video.add_chunk(out, pending)
+        audio.add_chunk(out, sound.take_until(None))
+    if len(sound.formats) != 1:
+        raise ValueError(f"the audio must be in one format, not {len(sound.formats)}")
     if not video.sizes or not video.sync or video.sync[0] != 1:
         raise ValueError("the video must start with a keyframe")
-    audio_format = formats.pop()
-    movie = Movie(fps, size, title, chapters, converter, audio_format)
+    movie = Movie(fps, size, title, chapters, parameters, sound.formats.pop())
     try:
         finish(output, mdat, movie, video, audio)
     finally:

@@ -6,6 +6,7 @@ import importlib
 import json
 import os
 import shutil
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -126,6 +127,9 @@ def render(
     engine = engine or get_engine()
     voice = resolve_voice(engine, settings.voice, script.language)
     settings = settings.model_copy(update={"voice": voice})
+    fresh = unspoken_scenes(script, settings, voice, engine, cache)
+    if fresh:  # sentences to speak: numpy is needed soon, load it meanwhile
+        threading.Thread(target=importlib.import_module, args=("numpy",)).start()
 
     with staging(settings.out_dir) as work:
         build = work / ".build"
@@ -133,46 +137,59 @@ def render(
         total = len(script.scenes)
         steps = progress.stage("rendering scenes", 3 * total + 1)
         with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 2) as pool:
-            if will_speak(script, settings, voice, engine, cache):
-                pool.submit(importlib.import_module, "numpy")  # needed soon: load it meanwhile
-            visuals = [
-                pool.submit(
+            # Scenes with a sentence never spoken (an edit) go first, pictures and sound, so
+            # the work that is not in the cache starts at once. With music, sound goes in
+            # order: each block's music depends on where the blocks before it end.
+            order = sorted(range(1, total + 1), key=lambda number: number not in fresh)
+            visuals = {
+                number: pool.submit(
                     card_and_pack, script, number, settings, theme, work, cache, steps.advance
                 )
-                for number in range(1, total + 1)
-            ]
+                for number in order
+            }
             sound = Sound(pool, steps, settings, total, build, cache)
             speeches = speak(
-                script, settings, engine, work / "audio", cache, steps.advance, sound.spoken
+                script,
+                settings,
+                engine,
+                work / "audio",
+                cache,
+                steps.advance,
+                sound.spoken,
+                order=order if settings.music is None else None,
             )
             timed = time_scenes(script, speeches, settings)
-            blocks, beds = sound.blocks, sound.beds
+            blocks = [sound.blocks[n] for n in range(1, total + 1)]
+            beds = [sound.beds[n] for n in range(1, total + 1)]
             cues = build_cues(timed, speeches)
             flat = [cue for scene in cues for cue in scene]
             write_srt(flat, work / "captions.srt")
             write_vtt(flat, work / "captions.vtt")
             write_chapters_txt(timed, work / "chapters.txt")
             write_chapters_vtt(timed, work / "chapters.vtt")
-            cards, packs = zip(*(future.result() for future in visuals), strict=True)
             video = work / f"{timed.slug}.mp4"
             assemble(
                 timed,
-                list(packs),
+                [pack_of(visuals[n]) for n in range(1, total + 1)],
                 [
                     timeline(scene, scene_cues, settings)
                     for scene, scene_cues in zip(timed.scenes, cues, strict=True)
                 ],
-                (future.result() for future in blocks),
+                blocks,
                 [block_key(s, settings, bed) for s, bed in zip(speeches, beds, strict=True)],
                 settings.fps,
                 (settings.width, settings.height),
                 video,
                 cache,
+                # Newly spoken sound is new sound: no finished video can match, so the video
+                # is written at once, while the last pictures and sound are still encoding.
+                look_up=not fresh,
             )
+            cards = [visuals[n].result()[0] for n in range(1, total + 1)]
             steps.advance()
         shutil.rmtree(build)
         shutil.copyfile(cards[0], work / "poster.png")
-        finished = record(timed, settings, video, speeches, list(cards))
+        finished = record(timed, settings, video, speeches, cards)
         json_text = finished.model_dump_json(indent=2) + "\n"
         (work / "script.json").write_text(json_text, encoding="utf-8")
         folder = move_into_place(work, settings.out_dir / timed.slug)
@@ -180,7 +197,8 @@ def render(
 
 
 class Sound:
-    """Encodes each scene's narration block as soon as the scene is spoken."""
+    """Encodes each scene's narration block as soon as the scene is spoken (in any order
+    without music; in scene order with it)."""
 
     def __init__(
         self,
@@ -193,40 +211,48 @@ class Sound:
     ) -> None:
         self.pool, self.steps, self.settings = pool, steps, settings
         self.scenes, self.folder, self.cache = scenes, folder, cache
-        self.blocks: list[Future[Path]] = []
-        self.beds: list[Bed | None] = []
+        self.blocks: dict[int, Future[Path]] = {}
+        self.beds: dict[int, Bed | None] = {}
         self.position = 0  # samples of the track so far, where the next block starts
         self.music: Music | None = None
 
     def spoken(self, number: int, speech: Speech) -> None:
         bed = None
         if self.settings.music is not None:
+            if number != len(self.beds) + 1:
+                raise RuntimeError("with music, scenes must be spoken in order")
             if self.music is None:
                 from narrate.music import load_music  # numpy, only when there is music
 
                 self.music = load_music(self.settings.music, speech.sample_rate)
             bed = Bed(self.music, self.position, last=number == self.scenes)
-        self.position += block_samples(speech, self.settings)
-        self.beds.append(bed)
-        self.blocks.append(
-            self.pool.submit(
-                with_step, self.steps, audio_block_for, speech, self.settings, number,
-                self.folder, self.cache, bed,
-            )
+            self.position += block_samples(speech, self.settings)
+        self.beds[number] = bed
+        self.blocks[number] = self.pool.submit(
+            with_step, self.steps, audio_block_for, speech, self.settings, number,
+            self.folder, self.cache, bed,
         )  # fmt: skip
 
 
-def will_speak(
+def unspoken_scenes(
     script: Script, settings: Settings, voice: str, engine: TTSEngine, cache: Cache
-) -> bool:
-    """Whether some sentence is not in the cache (so sound will be processed)."""
-    return any(
-        not cache.has(
-            "sentence", clip_key(s.text, voice, settings.rate, engine, settings.lexicon), "wav"
+) -> set[int]:
+    """Scenes (numbered from 1) with a sentence that is not in the cache."""
+    return {
+        number
+        for number, scene in enumerate(script.scenes, start=1)
+        if any(
+            not cache.has(
+                "sentence", clip_key(s.text, voice, settings.rate, engine, settings.lexicon), "wav"
+            )
+            for s in split_sentences(scene.narration)
         )
-        for scene in script.scenes
-        for s in split_sentences(scene.narration)
-    )
+    }
+
+
+def pack_of(visual: Future[tuple[Path, Path]]) -> Callable[[], Path]:
+    """The scene's pack file, waited for when asked."""
+    return lambda: visual.result()[1]
 
 
 def with_step(steps: Stage, function: Callable[..., T], *args: Any) -> T:

@@ -7,12 +7,13 @@ paragraphs) are ours to set. Editing one sentence re-speaks only that sentence.
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import wave
 from collections.abc import Callable
 from pathlib import Path
 
-from narrate.cache import Cache, file_hash
+from narrate.cache import Cache
 from narrate.clips import Clip, clip_for
 from narrate.models import Scene, Script, Settings, Speech, SpokenSentence, WordMark
 from narrate.sentences import split_sentences
@@ -28,23 +29,26 @@ def speak(
     cache: Cache | None = None,
     advance: Callable[[], None] | None = None,
     spoken: Callable[[int, Speech], None] | None = None,
+    order: list[int] | None = None,
 ) -> list[Speech]:
-    """Each scene's narration as folder/NN.wav with its sentences timed. `spoken` hears of
+    """Each scene's narration as folder/NN.wav with its sentences timed, in scene order.
+    Scenes are spoken in `order` (numbers from 1; default: scene order); `spoken` hears of
     each scene as soon as it is done, so its sound can be processed meanwhile."""
     cache = cache or Cache(None)
     voice = resolve_voice(engine, settings.voice)
     folder.mkdir(parents=True, exist_ok=True)
     clips_folder = folder / ".clips"
-    speeches = []
-    for number, scene in enumerate(script.scenes, start=1):
+    speeches: dict[int, Speech] = {}
+    for number in order or range(1, len(script.scenes) + 1):
         path = folder / f"{number:02d}.wav"
-        speeches.append(speak_scene(scene, settings, voice, engine, path, clips_folder, cache))
+        scene = script.scenes[number - 1]
+        speeches[number] = speak_scene(scene, settings, voice, engine, path, clips_folder, cache)
         if advance:
             advance()
         if spoken:
-            spoken(number, speeches[-1])
+            spoken(number, speeches[number])
     shutil.rmtree(clips_folder, ignore_errors=True)
-    return speeches
+    return [speeches[number] for number in range(1, len(script.scenes) + 1)]
 
 
 def speak_scene(
@@ -83,12 +87,13 @@ def speak_scene(
         out.setnchannels(1)
         out.setsampwidth(2)
         out.setframerate(rate)
-        out.writeframes(b"".join(pieces))
+        pcm = b"".join(pieces)
+        out.writeframes(pcm)
     return Speech(
         path=path,
         duration=offset / rate,
         sample_rate=rate,
-        digest=file_hash(path)[:16],
+        digest=hashlib.sha256(f"{rate}:".encode() + pcm).hexdigest()[:16],
         sentences=spoken,
         joins=joins,
     )

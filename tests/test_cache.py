@@ -120,7 +120,7 @@ def test_cache_hit_gives_the_same_video_as_a_cold_render(tmp_path, article, real
     warm = render(article, settings(tmp_path, "warm"), engine=real_engine, cache=warm_cache)
     assert warm_cache.hits["sentence"] == 8  # every sentence of the article
     assert warm_cache.hits["card"] == 4
-    assert warm_cache.hits["narration"] == 8  # a stretch of narration per sentence
+    assert warm_cache.hits["block"] == 4  # each scene's narration
     # Pictures are cached in runs: each scene's card, then one run per sentence's captions.
     assert (warm_cache.hits["run"], warm_cache.misses["run"]) == (12, 0)
     assert warm_cache.misses["video"] == 1
@@ -141,8 +141,10 @@ def test_editing_one_section_rebuilds_only_that_scene(tmp_path, article, real_en
     result = render(article, settings(tmp_path, "out"), engine=real_engine, cache=edited)
     assert (edited.hits["sentence"], edited.misses["sentence"]) == (7, 1)
     assert (edited.hits["card"], edited.misses["card"]) == (3, 1)
-    # Only the edited sentence's stretch of narration is encoded again.
-    assert (edited.hits["narration"], edited.misses["narration"]) == (7, 1)
+    # Only the edited scene's narration is built again, and in it only the edited sentence's
+    # stretch (the heading) is encoded again; its body sentence's stretch is reused.
+    assert (edited.hits["block"], edited.misses["block"]) == (3, 1)
+    assert (edited.hits["narration"], edited.misses["narration"]) == (1, 1)
     # A new heading is a new card: that scene's 3 runs of pictures are encoded again.
     assert (edited.hits["run"], edited.misses["run"]) == (9, 3)
     assert result.script.scenes[2].heading == "Second Part, Revised"

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from narrate.encode import encode_pictures, hold, load_pack
+from narrate.encode import encode_pictures, held, load_pack
 from narrate.ffmpeg import ffmpeg_exe
 from narrate.h264 import Bits, Numbering, Writer, escape, rewrite, rewrite_head, unescape
 
@@ -49,7 +49,7 @@ def test_held_pictures_decode_exactly(tmp_path: Path):
     pack = load_pack(units_path)
     timeline = [40, 25, 70]  # frames: past the 16 that frame_num counts before it wraps
     video = tmp_path / "held.h264"
-    video.write_bytes(b"".join(hold(pack, timeline, 30)))
+    video.write_bytes(b"".join(held(pack, timeline)[0]))
     raw = subprocess.run(
         [ffmpeg_exe(), "-v", "error", "-r", "30", "-f", "h264", "-i", str(video),
          "-f", "rawvideo", "-pix_fmt", "rgb24", "-"], capture_output=True, check=True,

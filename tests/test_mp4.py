@@ -11,9 +11,9 @@ import pytest
 from PIL import Image
 
 from narrate import mp4
-from narrate.encode import encode_pictures, hold, load_pack
+from narrate.encode import Pack, encode_pictures, held, load_pack
 from narrate.ffmpeg import ffmpeg_exe, keyframe_times, probe
-from narrate.mp4 import Chapter, adts_payloads, write_mp4
+from narrate.mp4 import Chapter, VideoSamples, adts_payloads, write_mp4
 
 FPS = 30
 SIZE = (320, 180)
@@ -25,36 +25,42 @@ def ffmpeg(*args: str) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def streams(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[bytes], bytes]:
-    """Three pictures held 40, 25 and 70 frames (keyframes at the first and third), and
-    4.5 s of AAC in two ADTS blocks: 135 frames of video against 4.5 s of audio."""
+def streams(tmp_path_factory: pytest.TempPathFactory) -> tuple[Pack, bytes]:
+    """A pack of three pictures (keyframes at the first and third), and 4.5 s of AAC."""
     folder = tmp_path_factory.mktemp("streams")
     pictures = [Image.new("RGB", SIZE, colour) for colour in ("#203040", "#602020", "#206020")]
     pack_path = folder / "pack.h264"
     units = encode_pictures([lambda p=p: p for p in pictures], {0, 2}, SIZE, FPS, pack_path)
     pack_path.write_bytes(b"".join(units))
-    frames = list(hold(load_pack(pack_path), [40, 25, 70], FPS))
+    pack = load_pack(pack_path)
     audio = ffmpeg(
         *("-f", "lavfi", "-i", "sine=frequency=440:sample_rate=22050:duration=4.5"),
         *("-c:a", "aac", "-b:a", "64k", "-f", "adts", "-"),
     )
-    return frames, audio
+    return pack, audio
 
 
-def write(tmp_path: Path, streams: tuple[list[bytes], bytes]) -> Path:
-    frames, audio = streams
+SCENES = [[40, 25], [70]]  # frames each picture shows, per scene: 135 frames in all
+
+
+def write(tmp_path: Path, streams: tuple[Pack, bytes]) -> Path:
+    pack, audio = streams
     half = len(audio) // 2
     cut = next(i for i in range(half, len(audio)) if audio[i] == 0xFF and audio[i + 1] >= 0xF0)
     chapters = [Chapter(0.0, 1.5, "Opening"), Chapter(1.5, 4.5, "Zweite Szene: Größe ü")]
     output = tmp_path / "out.mp4"
-    # The audio arrives in blocks, as the scenes' blocks do.
-    write_mp4(output, iter(frames), FPS, SIZE, [audio[:cut], audio[cut:]], "A tïtle", chapters)
+    # Two scenes, each from a keyframe; the audio arrives in two blocks.
+    samples = VideoSamples()
+    scenes = [held(pack, timeline, samples.convert) for timeline in SCENES]
+    blocks = [audio[:cut], audio[cut:]]
+    write_mp4(output, iter(scenes), samples, FPS, SIZE, blocks, "A tïtle", chapters)
     return output
 
 
 def test_reads_back_like_ffmpegs_own_mux(tmp_path: Path, streams):
-    frames, audio = streams
+    pack, audio = streams
     ours = write(tmp_path, streams)
+    frames = [frame for timeline in SCENES for frame in held(pack, timeline)[0]]
     (tmp_path / "v.h264").write_bytes(b"".join(frames))
     (tmp_path / "a.aac").write_bytes(audio)
     theirs = tmp_path / "ffmpeg.mp4"
@@ -121,10 +127,10 @@ def test_large_files_use_64_bit_offsets(tmp_path: Path, streams, monkeypatch):
 
 def test_adts_frames_give_their_format():
     header = bytes([0xFF, 0xF1, 0x5C, 0x40, 0x01, 0x7F, 0xFC])  # LC, 22050 Hz, mono, 11 bytes
-    frames = list(adts_payloads(header[:4] + bytes([0x01, 0x7F, 0xFC]) + b"abcd"))
-    assert frames[0][0] == b"abcd"
-    form = frames[0][1]
+    payloads, formats = adts_payloads(header + b"abcd" + header + b"efgh")
+    assert payloads == [b"abcd", b"efgh"]
+    (form,) = formats
     assert (form.sample_rate, form.channels, form.object_type) == (22050, 1, 2)
     assert form.config() == bytes([0x13, 0x88])  # AudioSpecificConfig: LC, index 7, mono
     with pytest.raises(ValueError, match="not an ADTS frame"):
-        list(adts_payloads(b"\x00" * 9))
+        adts_payloads(b"\x00" * 9)
