@@ -38,6 +38,11 @@ X264_ARGS = [
 ]
 
 
+# Pictures wait for a scene's sound: the video is written when both are there, and the sound
+# goes through more steps (speech, loudness, AAC), so the x264 processes run at a lower priority.
+PICTURES_NICE = 10
+
+
 @dataclass
 class Pack:
     """A scene's encoded pictures: one frame each (keyframes and P frames)."""
@@ -78,6 +83,7 @@ def encode_pictures(
         frames(),
         "encoding the pictures of",
         output,
+        nice=PICTURES_NICE,
     )
     units = access_units(output.read_bytes())
     written = {index for index, unit in enumerate(units) if is_idr(unit)}
@@ -163,7 +169,7 @@ def held(
         for number in range(since, since + count - 1):
             slot = number % period
             if (skip := skips.get(slot)) is None:
-                skip = skips[slot] = convert(skip_frame(pack.rules, number))
+                skip = skips[slot] = convert(skip_frame(pack.rules, slot))
             frames.append(skip)
         since += count - 1
     return frames, keyframes

@@ -50,6 +50,7 @@ class Pyttsx3Engine:
     _lock = threading.Lock()
     _words: list[tuple[float, int, int]] = []
     _driver_callback: Any = None
+    _voices: list[Voice] | None = None
 
     def __init__(self) -> None:
         with Pyttsx3Engine._lock:
@@ -95,11 +96,16 @@ class Pyttsx3Engine:
         return int(cls._driver_callback(wav, samples, events))
 
     def voices(self) -> list[Voice]:
-        found = []
-        for voice in Pyttsx3Engine._engine.getProperty("voices"):
-            languages = [str(lang) for lang in (voice.languages or [])]
-            found.append(Voice(id=str(voice.id), name=str(voice.name), languages=languages))
-        return found
+        if Pyttsx3Engine._voices is None:  # the installed voices: listed once per process
+            Pyttsx3Engine._voices = [
+                Voice(
+                    id=str(voice.id),
+                    name=str(voice.name),
+                    languages=[str(lang) for lang in (voice.languages or [])],
+                )
+                for voice in Pyttsx3Engine._engine.getProperty("voices")
+            ]
+        return list(Pyttsx3Engine._voices)
 
     def synthesize(self, text: str, path: Path, voice: str, rate: int) -> list[WordMark]:
         from pyttsx3.drivers import _espeak

@@ -9,6 +9,7 @@ start of the slice header, so one skip frame from x264 can be renumbered to fill
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 AUD = b"\x00\x00\x00\x01\x09"  # start code + access unit delimiter, as x264 writes with aud=1
 
@@ -84,9 +85,11 @@ def skip_pps() -> bytes:
     return b"\x00\x00\x00\x01" + bytes([0x68]) + escape(rbsp)
 
 
+@cache
 def skip_frame(rules: Numbering, frame: int) -> bytes:
     """An access unit in which every macroblock copies the frame before (P_Skip, CAVLC),
-    numbered as the `frame`-th frame after the last keyframe."""
+    numbered as the `frame`-th frame after the last keyframe. (Cached: callers pass frame
+    numbers modulo the numbering's period, so there are a few hundred of them.)"""
     header = (
         Writer()
         .ue(0).ue(5).ue(SKIP_PPS_ID)  # first_mb_in_slice, slice_type P, pps id

@@ -46,7 +46,7 @@ class Track:
     def add_chunk(self, out: BinaryIO, samples: list[bytes]) -> None:
         if samples:
             self.chunks.append((out.tell(), len(samples)))
-            self.sizes.extend(len(sample) for sample in samples)
+            self.sizes.extend(map(len, samples))
             out.writelines(samples)
 
 

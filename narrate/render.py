@@ -12,17 +12,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from PIL import Image
 from pydantic import BaseModel, ValidationError
 
-from narrate.assemble import assemble
 from narrate.audio import Bed, audio_block_for, block_key
-from narrate.cache import Cache, file_hash
-from narrate.captions import Cue, build_cues, sentence_cue_lines, write_srt, write_vtt
+from narrate.cache import Cache
+from narrate.captions import Cue, build_cues, write_srt, write_vtt
 from narrate.chapters import write_chapters_txt, write_chapters_vtt
 from narrate.clips import clip_key
-from narrate.draw import card_for, draw_caption
-from narrate.encode import Run, pack_for
 from narrate.engines import get_engine
 from narrate.errors import NarrateError, one_line
 from narrate.glyphs import describe, missing_glyphs
@@ -33,7 +29,7 @@ from narrate.publish import check_writable, move_into_place, staging
 from narrate.read import read_article, read_bytes
 from narrate.sentences import split_sentences
 from narrate.speak import speak
-from narrate.theme import Theme, theme_for
+from narrate.theme import theme_for
 from narrate.timing import block_samples, frames_of, time_scenes
 from narrate.tts import TTSEngine, resolve_voice
 
@@ -167,6 +163,8 @@ def render(
             write_vtt(flat, work / "captions.vtt")
             write_chapters_txt(timed, work / "chapters.txt")
             write_chapters_vtt(timed, work / "chapters.vtt")
+            from narrate.assemble import assemble  # loaded late: the speaking came first
+
             video = work / f"{timed.slug}.mp4"
             assemble(
                 timed,
@@ -262,49 +260,12 @@ def with_step(steps: Stage, function: Callable[..., T], *args: Any) -> T:
     return result
 
 
-def card_and_pack(
-    script: Script,
-    number: int,
-    settings: Settings,
-    theme: Theme,
-    work: Path,
-    cache: Cache,
-    advance: Callable[[], None],
-) -> tuple[Path, Path]:
-    """Scene `number`'s card (cards/NN.png) and its encoded pictures (.build/NN.h264): the
-    card, then the card with each caption, known from the text before anything is spoken."""
-    card = card_for(script, number, settings, theme, work / "cards", cache)
-    sentences = sentence_cue_lines(script.scenes[number - 1].narration)
-    decoded: list[Image.Image] = []
+def card_and_pack(*args: Any) -> tuple[Path, Path]:
+    """pictures.card_and_pack, its modules (Pillow, x264 packing) loaded on the pool's thread
+    while the main thread starts speaking."""
+    from narrate.pictures import card_and_pack as pictures
 
-    def base() -> Image.Image:  # decoded once, and only if pictures must be encoded
-        if not decoded:
-            decoded.append(Image.open(card).convert("RGB"))
-        return decoded[0]
-
-    def captioned(cue: list[str]) -> Callable[[], Image.Image]:
-        return lambda: draw_caption(base(), cue, theme)
-
-    # The card; then per sentence its captions (a keyframe each sentence, so editing one
-    # sentence encodes only its pictures); the card again after the last caption.
-    card_id = file_hash(card)
-    runs = [Run({"card": card_id}, [base])]
-    if settings.captions:
-        for index, cues in enumerate(sentences):
-            last = index == len(sentences) - 1
-            identity = {
-                "card": card_id,
-                "captions": cues,
-                "last": last,
-                "theme": theme.model_dump(),
-            }
-            runs.append(
-                Run(identity, [*(captioned(cue) for cue in cues), *([base] if last else [])])
-            )
-    size = (settings.width, settings.height)
-    pack = pack_for(runs, size, settings.fps, work / ".build" / f"{number:02d}.h264", cache)
-    advance()
-    return card, pack
+    return pictures(*args)
 
 
 def timeline(scene: Scene, cues: list[Cue], settings: Settings) -> list[int]:
