@@ -288,8 +288,19 @@ def caption_zone(card: Card, theme: Theme) -> Box:
 
 def draw_caption(card_image: Image.Image, lines: list[str], theme: Theme) -> Image.Image:
     """The card with a caption on a contrasting band, centred in the caption zone."""
-    card = Card(image=card_image.copy(), safe=blank_safe(card_image, theme))
-    left, top, right, bottom = caption_zone(card, theme)
+    top, strip = caption_strip(card_image, lines, theme)
+    image = card_image.copy()
+    image.paste(strip, (0, top))
+    return image
+
+
+def caption_strip(
+    card_image: Image.Image, lines: list[str], theme: Theme
+) -> tuple[int, Image.Image]:
+    """The rows of the card that a caption changes, with the caption drawn in, and the first
+    row's index: a sentence's pictures differ from the card only there."""
+    card = Card(image=card_image, safe=blank_safe(card_image, theme))
+    left, _, right, bottom = caption_zone(card, theme)
     size = scale(card, theme.caption_size)
     face = chain(theme.font_paths(False), size)
     while size > 8 and max(face.getlength(line) for line in lines) > right - left - scale(card, 40):
@@ -300,21 +311,22 @@ def draw_caption(card_image: Image.Image, lines: list[str], theme: Theme) -> Ima
     width = round(max(face.getlength(line) for line in lines)) + 2 * pad_x
     height = line_height * len(lines) + 2 * pad_y
     x0 = (left + right - width) // 2
-    box = (x0, bottom - height, x0 + width, bottom)
-    region = card.image.crop(box).convert("RGBA")
+    top = bottom - height
+    strip = card_image.crop((0, top, card_image.width, bottom)).convert("RGB")
+    box = (x0, 0, x0 + width, height)  # in the strip
+    region = strip.crop(box).convert("RGBA")
     overlay = Image.new("RGBA", region.size, (0, 0, 0, 0))
     alpha = round(255 * theme.caption_opacity)
     colour = tuple(int(theme.caption_background[i : i + 2], 16) for i in (1, 3, 5))
     ImageDraw.Draw(overlay).rounded_rectangle(
         (0, 0, region.width - 1, region.height - 1), radius=pad_y, fill=(*colour, alpha)
     )
-    image = card.image
-    image.paste(Image.alpha_composite(region, overlay).convert("RGB"), box[:2])
-    draw = ImageDraw.Draw(image)
+    strip.paste(Image.alpha_composite(region, overlay).convert("RGB"), box[:2])
+    draw = ImageDraw.Draw(strip)
     for index, line in enumerate(lines):
-        y = box[1] + pad_y + index * line_height + line_height // 2
+        y = pad_y + index * line_height + line_height // 2
         draw_text(draw, ((box[0] + box[2]) / 2, y), line, face, theme.caption_text, anchor="mm")
-    return image
+    return top, strip
 
 
 def blank_safe(image: Image.Image, theme: Theme) -> Box:

@@ -15,8 +15,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PIL import Image
-
 from narrate.cache import Cache, make_key
 from narrate.ffmpeg import run_ffmpeg_fed
 from narrate.h264 import (
@@ -54,21 +52,20 @@ class Pack:
 
 
 def encode_pictures(
-    pictures: list[Callable[[], Image.Image]],
+    pictures: list[Callable[[], bytes]],
     keyframes: set[int],
     size: tuple[int, int],
     fps: int,
     output: Path,
 ) -> list[bytes]:
     """One frame per picture (keyframes where asked, P frames between) as raw H.264;
-    returns the access units. Pictures are drawn one at a time as ffmpeg takes them, so
-    memory stays flat."""
+    returns the access units. Pictures (RGB pixels) are drawn one at a time as ffmpeg takes
+    them, so memory stays flat."""
     width, height = size
 
     def frames() -> Iterator[bytes]:
         for draw in pictures:
-            image = draw()
-            yield (image if image.mode == "RGB" else image.convert("RGB")).tobytes()
+            yield draw()
 
     forced = "+".join(f"eq(n,{index})" for index in sorted(keyframes))
     run_ffmpeg_fed(
@@ -107,7 +104,7 @@ class Run:
     """Pictures that start with a keyframe and go on in P frames: the unit that is cached."""
 
     identity: dict[str, object]
-    pictures: list[Callable[[], Image.Image]]
+    pictures: list[Callable[[], bytes]]  # each picture's RGB pixels, drawn when needed
 
 
 def pack_for(runs: list[Run], size: tuple[int, int], fps: int, path: Path, cache: Cache) -> Path:

@@ -10,7 +10,7 @@ from PIL import Image
 
 from narrate.cache import Cache, file_hash
 from narrate.captions import sentence_cue_lines
-from narrate.draw import card_for, draw_caption
+from narrate.draw import caption_strip, card_for
 from narrate.encode import Run, pack_for
 from narrate.models import Script, Settings
 from narrate.theme import Theme
@@ -29,21 +29,33 @@ def card_and_pack(
     card, then the card with each caption, known from the text before anything is spoken."""
     card = card_for(script, number, settings, theme, work / "cards", cache)
     sentences = sentence_cue_lines(script.scenes[number - 1].narration)
-    decoded: list[Image.Image] = []
+    decoded: list[tuple[Image.Image, bytes]] = []
 
-    def base() -> Image.Image:  # decoded once, and only if pictures must be encoded
+    def base() -> tuple[Image.Image, bytes]:  # decoded once, and only if pictures are encoded
         if not decoded:
-            image = Image.open(card)
-            decoded.append(image.convert("RGB") if image.mode != "RGB" else image)
+            opened = Image.open(card)
+            image = opened.convert("RGB") if opened.mode != "RGB" else opened
+            decoded.append((image, image.tobytes()))
         return decoded[0]
 
-    def captioned(cue: list[str]) -> Callable[[], Image.Image]:
-        return lambda: draw_caption(base(), cue, theme)
+    def plain() -> bytes:
+        return base()[1]
+
+    def captioned(cue: list[str]) -> Callable[[], bytes]:
+        def picture() -> bytes:  # the card's bytes with the caption's rows in place
+            image, pixels = base()
+            top, strip = caption_strip(image, cue, theme)
+            row = 3 * image.width
+            return b"".join(
+                (pixels[: top * row], strip.tobytes(), pixels[(top + strip.height) * row :])
+            )
+
+        return picture
 
     # The card; then per sentence its captions (a keyframe each sentence, so editing one
     # sentence encodes only its pictures); the card again after the last caption.
     card_id = file_hash(card)
-    runs = [Run({"card": card_id}, [base])]
+    runs = [Run({"card": card_id}, [plain])]
     if settings.captions:
         for index, cues in enumerate(sentences):
             last = index == len(sentences) - 1
@@ -54,7 +66,7 @@ def card_and_pack(
                 "theme": theme.model_dump(),
             }
             runs.append(
-                Run(identity, [*(captioned(cue) for cue in cues), *([base] if last else [])])
+                Run(identity, [*(captioned(cue) for cue in cues), *([plain] if last else [])])
             )
     size = (settings.width, settings.height)
     pack = pack_for(runs, size, settings.fps, work / ".build" / f"{number:02d}.h264", cache)

@@ -44,7 +44,9 @@ def test_held_pictures_decode_exactly(tmp_path: Path):
     # still carry residual; repeated, or used in another scene, it smeared the picture.
     pictures = [picture("#203040", "a"), picture("#602020", "bb"), picture("#206020", "ccc")]
     units_path = tmp_path / "pack.h264"
-    units = encode_pictures([lambda p=p: p for p in pictures], {0, 2}, (320, 180), 30, units_path)
+    units = encode_pictures(
+        [lambda p=p: p.tobytes() for p in pictures], {0, 2}, (320, 180), 30, units_path
+    )
     units_path.write_bytes(b"".join(units))
     pack = load_pack(units_path)
     timeline = [40, 25, 70]  # frames: past the 16 that frame_num counts before it wraps

@@ -30,7 +30,9 @@ def streams(tmp_path_factory: pytest.TempPathFactory) -> tuple[Pack, bytes]:
     folder = tmp_path_factory.mktemp("streams")
     pictures = [Image.new("RGB", SIZE, colour) for colour in ("#203040", "#602020", "#206020")]
     pack_path = folder / "pack.h264"
-    units = encode_pictures([lambda p=p: p for p in pictures], {0, 2}, SIZE, FPS, pack_path)
+    units = encode_pictures(
+        [lambda p=p: p.tobytes() for p in pictures], {0, 2}, SIZE, FPS, pack_path
+    )
     pack_path.write_bytes(b"".join(units))
     pack = load_pack(pack_path)
     audio = ffmpeg(
