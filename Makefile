@@ -13,6 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 render: $(STAMP)
+	@$(BIN)/python -m compileall -q narrate  # bytecode, even under PYTHONDONTWRITEBYTECODE
 	$(BIN)/narrate render assets/examples/telegram-backdoor.txt
 
 test: $(STAMP)

@@ -22,6 +22,7 @@ from narrate.cache import Cache, file_hash, make_key
 from narrate.ffmpeg import run_ffmpeg
 from narrate.levels import CEILING_DBFS, LOUDNESS_VERSION, TARGET_LUFS
 from narrate.models import Settings, Speech
+from narrate.mp4 import adts_bounds
 from narrate.timing import AAC_FRAME, block_samples, lead_samples
 
 if TYPE_CHECKING:
@@ -77,10 +78,7 @@ def audio_block_for(
         encoded = encode_stretches([stretches[i] for i in missing], speech, number, folder)
         for index, data in zip(missing, encoded, strict=True):
             found[keys[index]] = data
-            stored = folder / f"{number:02d}-{index}.aac"
-            stored.write_bytes(data)
-            cache.put("narration", keys[index], "aac", stored)
-            stored.unlink()
+            cache.put_bytes("narration", keys[index], "aac", data)
     destination.write_bytes(b"".join(found[key] for key in keys))
     cache.put("block", whole, "aac", destination)
     return destination
@@ -159,15 +157,4 @@ def with_music(pcm: bytes, speech: Speech, lead: int, samples: int, bed: Bed) ->
 
 def adts_frames(data: bytes) -> list[bytes]:
     """Split an ADTS stream into its frames (each starts with a 7- or 9-byte header)."""
-    frames = []
-    position = 0
-    while position < len(data):
-        header = data[position : position + 7]
-        if len(header) < 7 or header[0] != 0xFF or header[1] & 0xF0 != 0xF0:
-            raise ValueError(f"not an ADTS frame at byte {position}")
-        length = ((header[3] & 0x03) << 11) | (header[4] << 3) | (header[5] >> 5)
-        if length < 7:
-            raise ValueError(f"bad ADTS frame length at byte {position}")
-        frames.append(data[position : position + length])
-        position += length
-    return frames
+    return [data[start:end] for start, _, end in adts_bounds(data)]

@@ -17,7 +17,7 @@ import shutil
 import tempfile
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -127,14 +127,27 @@ class Cache:
         """Store a copy of `source` atomically; returns the entry (or source when disabled)."""
         if self.root is None:
             return source
+        content = file_hash(source)[:CONTENT_HASH_CHARS]
+        return self._install(kind, key, ext, content, lambda to: shutil.copyfile(source, to))
+
+    def put_bytes(self, kind: str, key: str, ext: str, data: bytes) -> None:
+        """Store `data` atomically (nothing when disabled)."""
+        if self.root is not None:
+            content = hashlib.sha256(data).hexdigest()[:CONTENT_HASH_CHARS]
+            self._install(kind, key, ext, content, lambda to: Path(to).write_bytes(data))
+
+    def _install(
+        self, kind: str, key: str, ext: str, content: str, write: Callable[[str], object]
+    ) -> Path:
+        """Write an entry to a temporary file and rename it into place."""
+        assert self.root is not None
         folder = self.root / kind
         folder.mkdir(parents=True, exist_ok=True)
-        content = file_hash(source)[:CONTENT_HASH_CHARS]
         final = folder / f"{key}-{content}.{ext}"
         handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=folder)
         os.close(handle)
         try:
-            shutil.copyfile(source, temporary)
+            write(temporary)
             os.replace(temporary, final)
         finally:
             Path(temporary).unlink(missing_ok=True)

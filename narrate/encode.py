@@ -128,17 +128,10 @@ def pack_for(runs: list[Run], size: tuple[int, int], fps: int, path: Path, cache
         for index in missing:
             count = len(runs[index].pictures)
             found[keys[index]] = b"".join(units[position : position + count])
-            store(cache, "run", keys[index], found[keys[index]], path)
+            cache.put_bytes("run", keys[index], "h264", found[keys[index]])
             position += count
     path.write_bytes(b"".join(found[key] for key in keys))
     return path
-
-
-def store(cache: Cache, kind: str, key: str, data: bytes, beside: Path) -> None:
-    temporary = beside.with_name(f"{beside.stem}-{key}.h264")
-    temporary.write_bytes(data)
-    cache.put(kind, key, "h264", temporary)
-    temporary.unlink()
 
 
 def held(

@@ -101,10 +101,8 @@ class AudioFormat:
         return struct.pack(">H", (self.object_type << 11) | (index << 7) | (self.channels << 3))
 
 
-def adts_payloads(data: bytes) -> tuple[list[bytes], set[AudioFormat]]:
-    """The raw AAC payloads of an ADTS stream (each frame's 7- or 9-byte header dropped),
-    and the formats its headers give."""
-    payloads, kinds = [], set()
+def adts_bounds(data: bytes) -> Iterator[tuple[int, int, int]]:
+    """Each ADTS frame's start, header length (7, or 9 with a CRC) and end in `data`."""
     position = 0
     while position < len(data):
         header = data[position : position + 7]
@@ -114,9 +112,17 @@ def adts_payloads(data: bytes) -> tuple[list[bytes], set[AudioFormat]]:
         skip = 7 if header[1] & 0x01 else 9  # protection_absent, else a CRC follows
         if length <= skip:
             raise ValueError(f"bad ADTS frame length at byte {position}")
-        kinds.add((header[2], header[3] >> 6))
-        payloads.append(data[position + skip : position + length])
+        yield position, skip, position + length
         position += length
+
+
+def adts_payloads(data: bytes) -> tuple[list[bytes], set[AudioFormat]]:
+    """The raw AAC payloads of an ADTS stream (each frame's header dropped), and the formats
+    its headers give."""
+    payloads, kinds = [], set()
+    for start, skip, end in adts_bounds(data):
+        kinds.add((data[start + 2], data[start + 3] >> 6))
+        payloads.append(data[start + skip : end])
     formats = {
         AudioFormat(
             sample_rate=AAC_RATES[(profile_rate >> 2) & 0x0F],
