@@ -36,11 +36,6 @@ X264_ARGS = [
 ]
 
 
-# Pictures wait for a scene's sound: the video is written when both are there, and the sound
-# goes through more steps (speech, loudness, AAC), so the x264 processes run at a lower priority.
-PICTURES_NICE = 10
-
-
 @dataclass
 class Pack:
     """A scene's encoded pictures: one frame each (keyframes and P frames)."""
@@ -80,7 +75,6 @@ def encode_pictures(
         frames(),
         "encoding the pictures of",
         output,
-        nice=PICTURES_NICE,
     )
     units = access_units(output.read_bytes())
     written = {index for index, unit in enumerate(units) if is_idr(unit)}

@@ -56,18 +56,12 @@ def ffmpeg_failure(stderr: str, returncode: int, doing: str, file: Path) -> Narr
     return NarrateError(f"ffmpeg failed {doing} {file}: {last}" + (f" ({hint})" if hint else ""))
 
 
-def run_ffmpeg_fed(
-    args: list[str], feed: Iterable[bytes], doing: str, file: Path, nice: int = 0
-) -> str:
-    """Run ffmpeg with `feed` written to its stdin as it comes (e.g. `-i pipe:0`), `nice`
-    (lower priority) when other work should go first."""
+def run_ffmpeg_fed(args: list[str], feed: Iterable[bytes], doing: str, file: Path) -> str:
+    """Run ffmpeg with `feed` written to its stdin as it comes (e.g. `-i pipe:0`)."""
     command = [ffmpeg_exe(), "-hide_banner", "-nostats", *args]
     process = subprocess.Popen(
         command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
-    if nice:
-        with contextlib.suppress(OSError):  # it may have finished already
-            os.setpriority(os.PRIO_PROCESS, process.pid, nice)
     stdin, stderr_pipe = process.stdin, process.stderr
     assert stdin is not None and stderr_pipe is not None
     errors: list[bytes] = []

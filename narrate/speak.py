@@ -13,10 +13,10 @@ import wave
 from collections.abc import Callable
 from pathlib import Path
 
-from narrate.cache import Cache
-from narrate.clips import Clip, clip_for
+from narrate.cache import Cache, make_key
+from narrate.clips import Clip, clip_for, clip_key
 from narrate.models import Scene, Script, Settings, Speech, SpokenSentence, WordMark
-from narrate.sentences import split_sentences
+from narrate.sentences import Sentence, split_sentences
 from narrate.timing import lead_samples, pause_after
 from narrate.tts import TTSEngine, resolve_voice
 
@@ -60,7 +60,38 @@ def speak_scene(
     clips_folder: Path,
     cache: Cache,
 ) -> Speech:
+    """The scene's speech: from the cache when every sentence and pause is as before, else
+    put together from its sentences' clips (each from the cache, or spoken)."""
     sentences = split_sentences(scene.narration)
+    key = make_key(
+        "speech",
+        clips=[clip_key(s.text, voice, settings.rate, engine, settings.lexicon) for s in sentences],
+        paragraphs=[s.ends_paragraph for s in sentences],
+        pauses=(settings.sentence_pause, settings.paragraph_pause, settings.lead_in),
+    )
+    # One entry: the timing (JSON) and its length first, then the WAV.
+    if (entry := cache.read("speech", key, "bin")) is not None:
+        size = int.from_bytes(entry[:4], "big")
+        path.write_bytes(entry[4 + size :])
+        return Speech.model_validate_json(entry[4 : 4 + size]).model_copy(update={"path": path})
+    speech = assemble_speech(sentences, settings, voice, engine, path, clips_folder, cache)
+    record = speech.model_dump_json().encode()
+    cache.put_bytes(
+        "speech", key, "bin", len(record).to_bytes(4, "big") + record + path.read_bytes()
+    )
+    return speech
+
+
+def assemble_speech(
+    sentences: list[Sentence],
+    settings: Settings,
+    voice: str,
+    engine: TTSEngine,
+    path: Path,
+    clips_folder: Path,
+    cache: Cache,
+) -> Speech:
+    """The sentences' clips joined with their pauses, written to `path`, and timed."""
     clips = [
         clip_for(s.text, voice, settings.rate, engine, clips_folder, cache, settings.lexicon)
         for s in sentences

@@ -118,7 +118,7 @@ def test_cache_hit_gives_the_same_video_as_a_cold_render(tmp_path, article, real
         entry.unlink()
     warm_cache = Cache(tmp_path / "cache")
     warm = render(article, settings(tmp_path, "warm"), engine=real_engine, cache=warm_cache)
-    assert warm_cache.hits["sentence"] == 8  # every sentence of the article
+    assert warm_cache.hits["speech"] == 4  # each scene's speech, its sentences not even read
     assert warm_cache.hits["card"] == 4
     assert warm_cache.hits["block"] == 4  # each scene's narration
     # Pictures are cached in runs: each scene's card, then one run per sentence's captions.
@@ -139,7 +139,10 @@ def test_editing_one_section_rebuilds_only_that_scene(tmp_path, article, real_en
     article.write_text(ARTICLE.replace("Second Part", "Second Part, Revised"), encoding="utf-8")
     edited = Cache(tmp_path / "cache")
     result = render(article, settings(tmp_path, "out"), engine=real_engine, cache=edited)
-    assert (edited.hits["sentence"], edited.misses["sentence"]) == (7, 1)
+    # The other scenes' speech comes whole from the cache; in the edited scene, only the
+    # edited sentence (its heading) is spoken, its other sentence is reused.
+    assert (edited.hits["speech"], edited.misses["speech"]) == (3, 1)
+    assert (edited.hits["sentence"], edited.misses["sentence"]) == (1, 1)
     assert (edited.hits["card"], edited.misses["card"]) == (3, 1)
     # Only the edited scene's narration is built again, and in it only the edited sentence's
     # stretch (the heading) is encoded again; its body sentence's stretch is reused.

@@ -1,7 +1,10 @@
 """Cards: size, text inside the safe margins whatever the text, nothing drawn outside them."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
+from PIL import Image, ImageDraw
 
 from narrate.draw import blank_card, draw_card, draw_cards
 from narrate.models import Scene, Script, Settings
@@ -78,3 +81,14 @@ def test_draw_cards_writes_one_png_per_scene(tmp_path):
     paths = draw_cards(script_with("Heading"), Settings(width=640, height=360), tmp_path)
     assert [p.name for p in paths] == ["01.png", "02.png", "03.png"]
     assert all(p.stat().st_size > 1000 for p in paths)
+
+
+def test_pixels_of_a_picture_are_pillows_own(tmp_path: Path):
+    # narrate reads a picture's pixels in one piece rather than Pillow's 64 KB at a time.
+    from narrate.pictures import pixels_of
+
+    image = Image.new("RGB", (700, 300), "#123456")
+    ImageDraw.Draw(image).text((10, 10), "pixels", fill="white")
+    image.save(tmp_path / "p.png")
+    opened = Image.open(tmp_path / "p.png")  # not loaded yet
+    assert pixels_of(opened) == image.tobytes() == pixels_of(image)
