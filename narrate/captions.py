@@ -105,10 +105,13 @@ def natural_break(words: list[str], start: int, end: int) -> int:
     return end
 
 
-def sentence_cues(text: str, start: float, end: float, marks: list[WordMark]) -> list[Cue]:
-    """Cues for one sentence; `marks` are its words' start times (seconds in the video)."""
+def sentence_cues(
+    text: str, start: float, end: float, marks: list[WordMark], offset: float = 0.0
+) -> list[Cue]:
+    """Cues for one sentence; `marks` are its words' start times (seconds in the video, once
+    `offset` is added)."""
     tokens = [(m.start(), m.group()) for m in re.finditer(r"\S+", text)]
-    times = token_times(tokens, marks, start)
+    times = token_times(tokens, marks, start, offset)
     words = [token for _, token in tokens]
     cues: list[Cue] = []
     index = 0
@@ -122,12 +125,22 @@ def sentence_cues(text: str, start: float, end: float, marks: list[WordMark]) ->
     return cues
 
 
-def token_times(tokens: list[tuple[int, str]], marks: list[WordMark], start: float) -> list[float]:
-    """Each token's start: the first word mark inside it, else the previous token's time."""
+def token_times(
+    tokens: list[tuple[int, str]], marks: list[WordMark], start: float, offset: float = 0.0
+) -> list[float]:
+    """Each token's start: the first word mark inside it (plus `offset`), else the previous
+    token's time."""
+    ordered = sorted((m.char_start, offset + m.start) for m in marks)
     times = []
-    last = start
-    for position, token in tokens:
-        inside = [m.start for m in marks if position <= m.char_start < position + len(token)]
+    last, first = start, 0
+    for position, token in tokens:  # in order, so the marks before a token are passed once
+        while first < len(ordered) and ordered[first][0] < position:
+            first += 1
+        inside = []
+        for char_start, mark_start in ordered[first:]:
+            if char_start >= position + len(token):
+                break
+            inside.append(mark_start)
         last = min(inside) if inside else last
         times.append(max(last, start))
     return times
@@ -151,9 +164,12 @@ def build_cues(script: Script, speeches: list[Speech]) -> list[list[Cue]]:
         offset = scene.speech_start or 0.0
         cues: list[Cue] = []
         for sentence in speech.sentences:
-            shifted = [m.model_copy(update={"start": offset + m.start}) for m in sentence.words]
             cues += sentence_cues(
-                sentence.text, offset + sentence.start, offset + sentence.end, shifted
+                sentence.text,
+                offset + sentence.start,
+                offset + sentence.end,
+                sentence.words,
+                offset,
             )
         for cue, following in zip(cues, [*cues[1:], None], strict=True):
             limit = following.start if following else (scene.end or cue.end + LINGER)
