@@ -10,6 +10,7 @@ import io
 import re
 import wave
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from pydantic import TypeAdapter
@@ -39,14 +40,23 @@ class Clip:
 
 
 def clip_key(text: str, voice: str, rate: int, engine: object, lexicon: Path | None) -> str:
+    name, version = getattr(engine, "name", "engine"), getattr(engine, "version", "")
+    return sentence_key(text, voice, rate, name, version, lexicon)
+
+
+@cache
+def sentence_key(
+    text: str, voice: str, rate: int, engine: str, version: str, lexicon: Path | None
+) -> str:
+    """A sentence's cache key (asked for more than once a render: kept)."""
     return make_key(
         "sentence",
         text=text,
         spoken=speakable(text, lexicon)[0],
         voice=voice,
         rate=rate,
-        engine=getattr(engine, "name", "engine"),
-        version=getattr(engine, "version", ""),
+        engine=engine,
+        version=version,
         clip=CLIP_FORMAT,
     )
 

@@ -47,7 +47,7 @@ class Track:
         if samples:
             self.chunks.append((out.tell(), len(samples)))
             self.sizes.extend(map(len, samples))
-            out.writelines(samples)
+            out.write(b"".join(samples))
 
 
 def box(kind: bytes, *parts: bytes) -> bytes:
@@ -184,7 +184,7 @@ def write_mp4(
     needed) as an MP4 at `output`."""
     video, audio, sound = Track(), Track(), AudioFrames(audio_blocks)
     mdat = output.with_name(output.name + ".mdat")
-    with mdat.open("wb") as out:
+    with mdat.open("wb", buffering=1 << 20) as out:
         pending: list[bytes] = []  # frames not yet written: less than a second of them
         written = 0
         for frames, keyframes in scenes:
