@@ -128,7 +128,7 @@ class Cache:
         if self.root is None:
             return source
         content = file_hash(source)[:CONTENT_HASH_CHARS]
-        return self._install(kind, key, ext, content, lambda to: shutil.copyfile(source, to))
+        return self._install(kind, key, ext, content, lambda to: link_or_copy(source, Path(to)))
 
     def put_bytes(self, kind: str, key: str, ext: str, data: bytes) -> None:
         """Store `data` atomically (nothing when disabled)."""
@@ -171,9 +171,16 @@ def digest(path: Path) -> str:
 
 def place(entry: Path, destination: Path) -> Path:
     """Put a cache entry at destination: a hard link when possible, else a copy."""
+    return link_or_copy(entry, destination)
+
+
+def link_or_copy(source: Path, destination: Path) -> Path:
+    """`destination` becomes a hard link to `source` (no copying) when the file system
+    allows it, else a copy. A file changed in place later shows in both; cache entries are
+    checked against their content hash, so a changed entry is rebuilt, never used."""
     destination.unlink(missing_ok=True)
     try:
-        os.link(entry, destination)
+        os.link(source, destination)
     except OSError:
-        shutil.copyfile(entry, destination)
+        shutil.copyfile(source, destination)
     return destination

@@ -6,7 +6,7 @@ import pytest
 
 from narrate.audio import adts_frames
 from narrate.models import Scene, Script, Settings, Speech
-from narrate.timing import AAC_FRAME, block_samples, frames_of, time_scenes
+from narrate.timing import AAC_FRAME, block_samples, frames_of, pause_after, time_scenes
 
 RATE = 22050
 
@@ -60,3 +60,22 @@ def test_adts_frames_split_and_reject_garbage():
     assert adts_frames(frame * 3) == [frame] * 3
     with pytest.raises(ValueError, match="not an ADTS frame"):
         adts_frames(b"\x00" * 10)
+
+
+@pytest.mark.parametrize("lead", [0, 6615, 1000])
+@pytest.mark.parametrize("end", [1, 22049, 50_000, 123_457])
+def test_sentence_pauses_are_cut_on_whole_aac_frames_in_silence(lead, end):
+    # Stretches of narration are encoded on their own and joined at these cuts: each must be
+    # a whole number of AAC frames from the block's start, with a frame of silence each side.
+    pause = round(0.35 * RATE)
+    gap, join = pause_after(end, pause, lead)
+    assert join is not None
+    assert (lead + join) % AAC_FRAME == 0
+    assert join - end >= AAC_FRAME and end + gap - join >= AAC_FRAME
+    assert pause <= gap < pause + AAC_FRAME  # the pause grows by less than a frame
+    # What follows the cut does not depend on where the sentence before it ended.
+    assert end + gap - join == pause - pause // 2
+
+
+def test_pauses_too_short_to_cut_are_left_alone():
+    assert pause_after(5000, 2000, 0) == (2000, None)
