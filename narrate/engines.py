@@ -124,8 +124,11 @@ class Pyttsx3Engine:
             _espeak.Synchronize()
             self._finished.clear()
             Pyttsx3Engine._words = []
-            engine.save_to_file(text, str(path))
-            engine.runAndWait()
+            # Straight to the driver: runAndWait's loop sleeps 10 ms per utterance after it
+            # is done. The finished-utterance callback says when the WAV is written.
+            driver = engine.proxy._driver
+            driver.save_to_file(text, str(path))
+            driver._start_synthesis(text)
             self._finished.wait(UTTERANCE_TIMEOUT)
             _espeak.Synchronize()
             words = list(Pyttsx3Engine._words)
