@@ -42,11 +42,16 @@ def speak(
     for number in order or range(1, len(script.scenes) + 1):
         path = folder / f"{number:02d}.wav"
         scene = script.scenes[number - 1]
-        speeches[number] = speak_scene(scene, settings, voice, engine, path, clips_folder, cache)
-        if advance:
-            advance()
-        if spoken:
-            spoken(number, speeches[number])
+
+        def done(speech: Speech, number: int = number) -> None:
+            if advance:
+                advance()
+            if spoken:
+                spoken(number, speech)
+
+        speeches[number] = speak_scene(
+            scene, settings, voice, engine, path, clips_folder, cache, done
+        )
     shutil.rmtree(clips_folder, ignore_errors=True)
     return [speeches[number] for number in range(1, len(script.scenes) + 1)]
 
@@ -59,9 +64,11 @@ def speak_scene(
     path: Path,
     clips_folder: Path,
     cache: Cache,
+    done: Callable[[Speech], None] = lambda speech: None,
 ) -> Speech:
     """The scene's speech: from the cache when every sentence and pause is as before, else
-    put together from its sentences' clips (each from the cache, or spoken)."""
+    put together from its sentences' clips (each from the cache, or spoken). `done` hears
+    of it before it is stored in the cache."""
     sentences = split_sentences(scene.narration)
     key = make_key(
         "speech",
@@ -73,12 +80,15 @@ def speak_scene(
     if (entry := cache.read("speech", key, "bin")) is not None:
         size = int.from_bytes(entry[:4], "big")
         path.write_bytes(entry[4 + size :])
-        return Speech.model_validate_json(entry[4 : 4 + size]).model_copy(update={"path": path})
+        speech = Speech.model_validate_json(entry[4 : 4 + size]).model_copy(update={"path": path})
+        done(speech)
+        return speech
     speech = assemble_speech(sentences, settings, voice, engine, path, clips_folder, cache)
-    record = speech.model_dump_json().encode()
-    cache.put_bytes(
-        "speech", key, "bin", len(record).to_bytes(4, "big") + record + path.read_bytes()
-    )
+    done(speech)  # its sound can be encoded while it is stored
+    if cache.enabled:
+        record = speech.model_dump_json().encode()
+        entry = len(record).to_bytes(4, "big") + record + path.read_bytes()
+        cache.put_bytes("speech", key, "bin", entry)
     return speech
 
 
