@@ -1,5 +1,5 @@
-"""Stage 4: draw. A scene's pictures: its card, then the card with each caption, known from
-the text before anything is spoken, encoded into the scene's pack (see encode.py)."""
+"""A scene's pictures (stage 4, with draw.py): its card, then the card with each caption,
+known from the text before anything is spoken, encoded into the scene's pack (encode.py)."""
 
 from __future__ import annotations
 
