@@ -8,6 +8,7 @@ paragraphs) are ours to set. Editing one sentence re-speaks only that sentence.
 from __future__ import annotations
 
 import hashlib
+import io
 import shutil
 import wave
 from collections.abc import Callable
@@ -83,29 +84,23 @@ def speak_scene(
         speech = Speech.model_validate_json(entry[4 : 4 + size]).model_copy(update={"path": path})
         done(speech)
         return speech
-    speech = assemble_speech(sentences, settings, voice, engine, path, clips_folder, cache)
-    done(speech)  # its sound can be encoded while it is stored
-    if cache.enabled:
-        record = speech.model_dump_json().encode()
-        entry = len(record).to_bytes(4, "big") + record + path.read_bytes()
-        cache.put_bytes("speech", key, "bin", entry)
-    return speech
-
-
-def assemble_speech(
-    sentences: list[Sentence],
-    settings: Settings,
-    voice: str,
-    engine: TTSEngine,
-    path: Path,
-    clips_folder: Path,
-    cache: Cache,
-) -> Speech:
-    """The sentences' clips joined with their pauses, written to `path`, and timed."""
     clips = [
         clip_for(s.text, voice, settings.rate, engine, clips_folder, cache, settings.lexicon)
         for s in sentences
     ]
+    speech, wav = assemble_speech(sentences, clips, settings, path)
+    done(speech)  # its sound can be encoded while it is stored
+    if cache.enabled:
+        record = speech.model_dump_json().encode()
+        cache.put_bytes("speech", key, "bin", len(record).to_bytes(4, "big") + record + wav)
+    return speech
+
+
+def assemble_speech(
+    sentences: list[Sentence], clips: list[Clip], settings: Settings, path: Path
+) -> tuple[Speech, bytes]:
+    """The sentences' clips joined with their pauses, timed, and written to `path` as a WAV
+    (whose bytes are returned too)."""
     rate = clips[0].sample_rate
     lead = lead_samples(settings, rate)
     pieces: list[bytes] = []
@@ -124,13 +119,15 @@ def assemble_speech(
             joins += [join] if join is not None else []
             pieces.append(b"\x00\x00" * gap)
             offset += gap
-    with wave.open(str(path), "wb") as out:
+    pcm = b"".join(pieces)
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
         out.setnchannels(1)
         out.setsampwidth(2)
         out.setframerate(rate)
-        pcm = b"".join(pieces)
         out.writeframes(pcm)
-    return Speech(
+    path.write_bytes(buffer.getvalue())
+    speech = Speech(
         path=path,
         duration=offset / rate,
         sample_rate=rate,
@@ -138,6 +135,7 @@ def assemble_speech(
         sentences=spoken,
         joins=joins,
     )
+    return speech, buffer.getvalue()
 
 
 def timed_sentence(text: str, clip: Clip, start: float) -> SpokenSentence:
