@@ -63,6 +63,11 @@ URL = re.compile(
     r"^(?:https?://)?(?:www\.)?([a-z0-9-]+)((?:\.[a-z0-9-]+)*\.[a-z]{2,})(?:/\S*)?$", re.I
 )
 EMAIL = re.compile(r"^([\w.+-]+)@([\w-]+)((?:\.[\w-]+)+)$")
+INITIALISM = re.compile(r"[(\[\"'“‘]*((?:[A-Za-z]\.){2,})([,;:!?)\]\"'”’]*)")
+LEAD = re.compile(r"^[(\[\"'“‘]*")
+TRAIL = re.compile(r"[)\]\"'”’,;:.!?]*$")
+MARKUP = "*_#|<>^~`"  # leftovers, dropped like symbols (no other ASCII character is one)
+ASCII_DROPPED = str.maketrans("", "", MARKUP)
 
 
 def number_words(value: int) -> str:
@@ -125,13 +130,13 @@ def speak_token(token: str, following: str | None, words: dict[str, str]) -> str
     text = clean(token)
     if not text:
         return ""
-    if initialism := re.fullmatch(r"[(\[\"'“‘]*((?:[A-Za-z]\.){2,})([,;:!?)\]\"'”’]*)", text):
+    if initialism := INITIALISM.fullmatch(text):
         letters, trail = initialism.groups()
         if letters.lower() in ABBREVIATIONS:  # e.g., i.e., a.m.
             return ABBREVIATIONS[letters.lower()] + pause(trail)
         return " ".join(letters.replace(".", "")) + pause(trail)
-    lead = re.match(r"^[(\[\"'“‘]*", text).group()  # type: ignore[union-attr]
-    trail = re.search(r"[)\]\"'”’,;:.!?]*$", text).group()  # type: ignore[union-attr]
+    lead = LEAD.match(text).group()  # type: ignore[union-attr]
+    trail = TRAIL.search(text).group()  # type: ignore[union-attr]
     core = text[len(lead) : len(text) - len(trail)] if trail else text[len(lead) :]
     lower = (core + trail).lower()
     if lower in ABBREVIATIONS or lower.rstrip(",;:") in ABBREVIATIONS:
@@ -147,6 +152,8 @@ def speak_token(token: str, following: str | None, words: dict[str, str]) -> str
 
 
 def speak_core(core: str, following: str | None) -> str:
+    if core.isalpha() and not core[:2].isupper():  # a plain word (most are): as it is
+        return core
     scale = following is not None and clean(following).lower().strip(",;:.") in SCALES
     if match := re.fullmatch(r"([$€£¥])(\d[\d,]*(?:\.\d+)?)([kKmM]|bn)?", core):
         symbol, amount, suffix = match.groups()
@@ -190,10 +197,12 @@ def pause(trail: str) -> str:
 
 def clean(token: str) -> str:
     """Drop emoji, symbols and markup leftovers; straighten quotes."""
+    if token.isascii():  # no emoji, no curly quotes
+        return token.translate(ASCII_DROPPED)
     kept = []
     for char in token:
         category = unicodedata.category(char)
-        if category in ("So", "Sk", "Cs", "Co") or char in "*_#|<>^~`\ufe0f\u200d":
+        if category in ("So", "Sk", "Cs", "Co") or char in MARKUP + "\ufe0f\u200d":
             continue
         kept.append(char)
     return "".join(kept).replace("’", "'").replace("‘", "'")
