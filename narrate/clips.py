@@ -10,7 +10,7 @@ import io
 import re
 import wave
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 
 from pydantic import TypeAdapter
@@ -18,7 +18,7 @@ from pydantic import TypeAdapter
 from narrate.cache import Cache, make_key
 from narrate.models import WordMark
 from narrate.spoken import speakable
-from narrate.tts import synthesize_checked
+from narrate.tts import TTSEngine, synthesize_checked
 
 CLIP_FORMAT = 3  # bump when trimming, loudness or word placement changes
 WORDS = TypeAdapter(list[WordMark])
@@ -65,7 +65,7 @@ def clip_for(
     text: str,
     voice: str,
     rate: int,
-    engine: object,
+    engine: TTSEngine,
     folder: Path,
     cache: Cache,
     lexicon: Path | None = None,
@@ -78,13 +78,11 @@ def clip_for(
     marks = cache.read("words", key, "json")
     if audio is None or marks is None:
         folder.mkdir(parents=True, exist_ok=True)
-        wav_path, words_path, raw = (
-            folder / f"{key}{end}" for end in (".wav", ".json", "-raw.wav")
-        )
+        wav_path, words_path = folder / f"{key}.wav", folder / f"{key}.json"
         said = spoken or text  # nothing left to say (only symbols): say it as written
-        _, found = synthesize_checked(engine, said, raw, voice, rate)  # type: ignore[arg-type]
-        words = display_marks(trim(raw, found, wav_path), text, owners if spoken else None)
-        marks = WORDS.dump_json(words)
+        # The default engine makes the clip in its worker process (speaker.py).
+        make = getattr(engine, "make_clip", None) or partial(make_clip, engine)
+        marks = make(said, text, owners if spoken else None, voice, rate, wav_path)
         words_path.write_bytes(marks)
         audio = wav_path.read_bytes()
         cache.put("sentence", key, "wav", wav_path)
@@ -92,6 +90,22 @@ def clip_for(
     with wave.open(io.BytesIO(audio), "rb") as source:
         samples, sample_rate = source.readframes(source.getnframes()), source.getframerate()
     return Clip(samples, sample_rate, WORDS.validate_json(marks), spoken or text)
+
+
+def make_clip(
+    engine: TTSEngine,
+    said: str,
+    text: str,
+    owners: list[int] | None,
+    voice: str,
+    rate: int,
+    wav_path: Path,
+) -> bytes:
+    """Say `said`, trim and level it into wav_path; the word marks (on the display text
+    when `owners` maps the spoken characters to its tokens) as JSON."""
+    raw = wav_path.with_name(f"{wav_path.stem}-raw.wav")
+    _, found = synthesize_checked(engine, said, raw, voice, rate)
+    return WORDS.dump_json(display_marks(trim(raw, found, wav_path), text, owners))
 
 
 def display_marks(marks: list[WordMark], text: str, owners: list[int] | None) -> list[WordMark]:

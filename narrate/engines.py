@@ -135,6 +135,11 @@ class Pyttsx3Engine:
         return [WordMark(start=s, char_start=a, char_end=b) for s, a, b in words]
 
 
+def espeak_loaded() -> bool:
+    """Whether this process has started espeak-ng (and with it, espeak-ng's own thread)."""
+    return Pyttsx3Engine._engine is not None
+
+
 ENGINES: dict[str, type[TTSEngine]] = {"pyttsx3": Pyttsx3Engine}
 
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import shutil
-import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -19,7 +17,6 @@ from narrate.cache import Cache
 from narrate.captions import Cue, build_cues, write_srt, write_vtt
 from narrate.chapters import write_chapters_txt, write_chapters_vtt
 from narrate.clips import clip_key
-from narrate.engines import get_engine
 from narrate.errors import NarrateError, one_line
 from narrate.glyphs import describe, missing_glyphs
 from narrate.models import Scene, Script, Settings, Speech
@@ -29,6 +26,7 @@ from narrate.publish import check_writable, move_into_place, staging
 from narrate.read import read_article, read_bytes
 from narrate.sentences import split_sentences
 from narrate.speak import speak
+from narrate.speaker import speaking
 from narrate.theme import theme_for
 from narrate.timing import block_samples, frames_of, time_scenes
 from narrate.tts import TTSEngine, resolve_voice
@@ -100,10 +98,26 @@ def render(
     """Render `source` into settings.out_dir/<slug>/. Cheap checks come before slow work.
 
     Cards are drawn and encoded on a thread pool (ffmpeg runs in its own processes) while the
-    narration is spoken on this thread; each step reuses the cache where it can.
+    narration is spoken, sentence by sentence, by the engine (the default one in a worker
+    process, started first: speaker.py); each step reuses the cache where it can.
     """
-    progress = progress or Progress(enabled=False)
-    cache = cache or Cache(None)
+    with speaking(engine) as speaker:
+        return render_with(
+            source, settings, speaker, progress or Progress(enabled=False), cache or Cache(None),
+            jobs, warn,
+        )  # fmt: skip
+
+
+def render_with(
+    source: Path,
+    settings: Settings,
+    engine: TTSEngine,
+    progress: Progress,
+    cache: Cache,
+    jobs: int | None,
+    warn: Callable[[str], None],
+) -> RenderResult:
+    """render(), with the engine started."""
     script = load_script(source)
     # The article's own voice, rate and theme (front matter) win over the command line.
     own = {"voice": script.voice, "rate": script.rate, "theme": script.theme}
@@ -120,12 +134,9 @@ def render(
         raise NarrateError(f"lexicon file {settings.lexicon} not found")
     if settings.music not in (None, "bed") and not Path(str(settings.music)).is_file():
         raise NarrateError(f"music file {settings.music} not found (give an audio file, or `bed`)")
-    engine = engine or get_engine()
     voice = resolve_voice(engine, settings.voice, script.language)
     settings = settings.model_copy(update={"voice": voice})
     fresh = unspoken_scenes(script, settings, voice, engine, cache)
-    if fresh:  # sentences to speak: numpy is needed soon, load it meanwhile
-        threading.Thread(target=importlib.import_module, args=("numpy",)).start()
 
     with staging(settings.out_dir) as work:
         build = work / ".build"

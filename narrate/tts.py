@@ -15,8 +15,11 @@ class TTSEngine(Protocol):
     """A text-to-speech engine: lists voices, writes one WAV per call and says where each
     word starts in it."""
 
-    name: str
-    version: str
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def version(self) -> str: ...
 
     def voices(self) -> list[Voice]: ...
 

@@ -1,0 +1,111 @@
+"""The speech engine in a worker process, forked when a render starts.
+
+A new sentence is synthesized (espeak-ng), then trimmed and brought to the target loudness
+(numpy). In the worker this happens on the other core without waiting for this process's
+interpreter lock, which draws captions meanwhile; and the worker loads espeak-ng and numpy
+while this process is still reading the article and loading its own modules. This process
+never loads espeak-ng: it asks the worker for the voices and the engine's version.
+
+Forking is safe only from a process with one thread that has not loaded espeak-ng (whose
+synthesis runs on a thread of its own that a fork would not copy). Elsewhere, and when an
+engine is handed in (as tests do), the work runs in this process, the same way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import multiprocessing
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from narrate.clips import make_clip
+from narrate.engines import espeak_loaded, get_engine
+from narrate.models import Voice, WordMark
+from narrate.tts import TTSEngine
+
+_ENGINE: list[TTSEngine] = []  # in the worker: its engine
+
+
+def _start() -> None:
+    """The worker's start: Ctrl-C is the parent's to handle; espeak-ng loads now (the parent
+    waits for its voices), then numpy on a thread, ready when the first sentence comes."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _ENGINE.append(get_engine())
+    # A daemon: a worker stopped before it is needed does not wait for numpy to load.
+    loading = threading.Thread(target=importlib.import_module, args=("narrate.loudness",))
+    loading.daemon = True
+    loading.start()
+
+
+def _about() -> tuple[str, str, list[Voice]]:
+    engine = _ENGINE[0]
+    return engine.name, engine.version, engine.voices()
+
+
+def _synthesize(text: str, path: Path, voice: str, rate: int) -> list[WordMark]:
+    return _ENGINE[0].synthesize(text, path, voice, rate)
+
+
+def _make_clip(*args: object) -> bytes:
+    return make_clip(_ENGINE[0], *args)  # type: ignore[arg-type]
+
+
+class WorkerEngine:
+    """The default engine, run in a worker process: a TTSEngine that can also make whole
+    clips there (clips.make_clip)."""
+
+    def __init__(self) -> None:
+        self._pool = ProcessPoolExecutor(
+            max_workers=1, mp_context=multiprocessing.get_context("fork"), initializer=_start
+        )
+        self._about = self._pool.submit(_about)  # forks now
+
+    @property
+    def name(self) -> str:
+        return self._about.result()[0]
+
+    @property
+    def version(self) -> str:
+        return self._about.result()[1]
+
+    def voices(self) -> list[Voice]:
+        return list(self._about.result()[2])
+
+    def synthesize(self, text: str, path: Path, voice: str, rate: int) -> list[WordMark]:
+        return self._pool.submit(_synthesize, text, path, voice, rate).result()
+
+    def make_clip(self, *args: object) -> bytes:
+        return self._pool.submit(_make_clip, *args).result()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def can_fork() -> bool:
+    return (
+        sys.platform == "linux"
+        and threading.active_count() == 1
+        and not espeak_loaded()
+        and "fork" in multiprocessing.get_all_start_methods()
+    )
+
+
+@contextlib.contextmanager
+def speaking(engine: TTSEngine | None) -> Iterator[TTSEngine]:
+    """`engine` when given; else the default engine, in a worker process where it can be
+    (stopped on leaving), or in this one."""
+    if engine is not None:
+        yield engine
+    elif not can_fork():
+        yield get_engine()
+    else:
+        worker = WorkerEngine()
+        try:
+            yield worker
+        finally:
+            worker.close()

@@ -1,0 +1,65 @@
+"""The default engine in a worker process (speaker.py), with the real espeak-ng.
+
+Each check runs in a fresh Python: the worker is forked only from a process that has not
+loaded espeak-ng, and this test process may have (the session's real_engine)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from narrate.speaker import speaking
+from tests.conftest import ROOT, FakeEngine
+
+CHECK = """
+import json, multiprocessing, os, sys, wave
+from pathlib import Path
+from narrate.clips import make_clip
+from narrate.engines import espeak_loaded, get_engine
+from narrate.speaker import WorkerEngine, speaking
+
+folder = Path(sys.argv[1])
+said = text = "The council met on Tuesday, and the plan fit on one page."
+with speaking(None) as engine:
+    worker = [p.pid for p in multiprocessing.active_children()]
+    marks = engine.make_clip(said, text, None, "gmw/en-us", 175, folder / "worker.wav")
+    loaded_here = espeak_loaded()
+    voices = [v.id for v in engine.voices()]
+    about = (engine.name, engine.version)
+gone = multiprocessing.active_children() == []
+here = get_engine()  # now this process loads espeak-ng, and makes the same clip
+same = make_clip(here, said, text, None, "gmw/en-us", 175, folder / "here.wav")
+with speaking(None) as again:  # espeak-ng is loaded here now: no worker
+    kind = type(again).__name__
+print(json.dumps({
+    "worker_engine": isinstance(engine, WorkerEngine), "worker": worker,
+    "parent": os.getpid(), "loaded_here": loaded_here, "gone": gone,
+    "marks": json.loads(marks), "marks_here": json.loads(same), "voices": voices,
+    "about": about, "about_here": (here.name, here.version), "kind_after": kind,
+}))
+"""
+
+
+def test_the_worker_makes_the_clips_this_process_would(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-c", CHECK, str(tmp_path)], capture_output=True, text=True, cwd=ROOT
+    )
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout.strip().splitlines()[-1])
+    assert found["worker_engine"] and len(found["worker"]) == 1
+    assert found["worker"][0] != found["parent"]
+    assert not found["loaded_here"]  # espeak-ng ran in the worker only
+    assert found["gone"]  # the worker is stopped when the render leaves
+    assert "gmw/en-us" in found["voices"] and found["about"] == found["about_here"]
+    # Same sound and the same word marks from the worker as from this process.
+    worker, here = (tmp_path / "worker.wav").read_bytes(), (tmp_path / "here.wav").read_bytes()
+    assert len(worker) > 20_000 and worker == here
+    assert found["marks"] == found["marks_here"] and len(found["marks"]) == 12
+    assert found["kind_after"] == "Pyttsx3Engine"
+
+
+def test_an_engine_handed_in_is_used_as_it_is():
+    engine = FakeEngine()
+    with speaking(engine) as used:
+        assert used is engine
