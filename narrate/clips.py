@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import re
 import wave
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, partial
 from pathlib import Path
@@ -72,31 +73,59 @@ def clip_for(
 ) -> Clip:
     """The clip for one sentence, from the cache when it was spoken before. The voice says
     the sentence's spoken form; its word marks point back into the display text."""
-    spoken, owners = speakable(text, lexicon)
-    key = clip_key(text, voice, rate, engine, lexicon)
+    key, request = clip_request(text, voice, rate, engine, folder, lexicon)
     audio = cache.read("sentence", key, "wav")
     marks = cache.read("words", key, "json")
     if audio is None or marks is None:
         folder.mkdir(parents=True, exist_ok=True)
-        wav_path, words_path = folder / f"{key}.wav", folder / f"{key}.json"
-        said = spoken or text  # nothing left to say (only symbols): say it as written
         # The default engine makes the clip in its worker process (speaker.py).
         make = getattr(engine, "make_clip", None) or partial(make_clip, engine)
-        marks = make(said, text, owners if spoken else None, voice, rate, wav_path)
+        marks = make(*request)
+        wav_path, words_path = folder / f"{key}.wav", folder / f"{key}.json"
         words_path.write_bytes(marks)
         audio = wav_path.read_bytes()
         cache.put("sentence", key, "wav", wav_path)
         cache.put("words", key, "json", words_path)
     with wave.open(io.BytesIO(audio), "rb") as source:
         samples, sample_rate = source.readframes(source.getnframes()), source.getframerate()
-    return Clip(samples, sample_rate, WORDS.validate_json(marks), spoken or text)
+    return Clip(
+        samples, sample_rate, WORDS.validate_json(marks), speakable(text, lexicon)[0] or text
+    )
+
+
+def prepare_clip(
+    text: str,
+    voice: str,
+    rate: int,
+    engine: TTSEngine,
+    folder: Path,
+    cache: Cache,
+    lexicon: Path | None = None,
+) -> None:
+    """Start making a sentence's clip now, if it is not in the cache and the engine works
+    on its own (speaker.py); clip_for then waits for it."""
+    prepare = getattr(engine, "prepare_clip", None)
+    key, request = clip_request(text, voice, rate, engine, folder, lexicon)
+    if prepare and not cache.has("sentence", key, "wav"):
+        folder.mkdir(parents=True, exist_ok=True)
+        prepare(*request)
+
+
+def clip_request(
+    text: str, voice: str, rate: int, engine: TTSEngine, folder: Path, lexicon: Path | None
+) -> tuple[str, tuple[str, str, tuple[int, ...] | None, str, int, Path]]:
+    """A sentence's cache key, and make_clip's arguments after the engine."""
+    spoken, owners = speakable(text, lexicon)
+    key = clip_key(text, voice, rate, engine, lexicon)
+    said = spoken or text  # nothing left to say (only symbols): say it as written
+    return key, (said, text, tuple(owners) if spoken else None, voice, rate, folder / f"{key}.wav")
 
 
 def make_clip(
     engine: TTSEngine,
     said: str,
     text: str,
-    owners: list[int] | None,
+    owners: Sequence[int] | None,
     voice: str,
     rate: int,
     wav_path: Path,
@@ -108,7 +137,7 @@ def make_clip(
     return WORDS.dump_json(display_marks(trim(raw, found, wav_path), text, owners))
 
 
-def display_marks(marks: list[WordMark], text: str, owners: list[int] | None) -> list[WordMark]:
+def display_marks(marks: list[WordMark], text: str, owners: Sequence[int] | None) -> list[WordMark]:
     """Word marks moved from the spoken text onto the display tokens they came from."""
     if owners is None or not owners:
         return marks

@@ -25,7 +25,7 @@ from narrate.progress import Progress, Stage
 from narrate.publish import check_writable, move_into_place, staging
 from narrate.read import read_article, read_bytes
 from narrate.sentences import split_sentences
-from narrate.speak import speak
+from narrate.speak import prepare, speak
 from narrate.speaker import speaking
 from narrate.theme import theme_for
 from narrate.timing import block_samples, frames_of, time_scenes
@@ -143,11 +143,13 @@ def render_with(
         build.mkdir()
         total = len(script.scenes)
         steps = progress.stage("rendering scenes", 3 * total + 1)
+        # Scenes with a sentence never spoken (an edit) go first, pictures and sound, so the
+        # work that is not in the cache starts at once. With music, sound goes in order:
+        # each block's music depends on where the blocks before it end.
+        order = sorted(range(1, total + 1), key=lambda number: number not in fresh)
+        spoken_order = order if settings.music is None else None
+        prepare(script, settings, engine, work / "audio", cache, spoken_order)
         with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 2) as pool:
-            # Scenes with a sentence never spoken (an edit) go first, pictures and sound, so
-            # the work that is not in the cache starts at once. With music, sound goes in
-            # order: each block's music depends on where the blocks before it end.
-            order = sorted(range(1, total + 1), key=lambda number: number not in fresh)
             visuals = {
                 number: pool.submit(
                     card_and_pack, script, number, settings, theme, work, cache, steps.advance
@@ -163,7 +165,7 @@ def render_with(
                 cache,
                 steps.advance,
                 sound.spoken,
-                order=order if settings.music is None else None,
+                order=spoken_order,
             )
             timed = time_scenes(script, speeches, settings)
             blocks = [sound.blocks[n] for n in range(1, total + 1)]

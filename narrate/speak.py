@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from narrate.cache import Cache, make_key
-from narrate.clips import Clip, clip_for, clip_key
+from narrate.clips import Clip, clip_for, clip_key, prepare_clip
 from narrate.models import Scene, Script, Settings, Speech, SpokenSentence, WordMark
 from narrate.sentences import Sentence, split_sentences
 from narrate.timing import lead_samples, pause_after
@@ -55,6 +55,25 @@ def speak(
         )
     shutil.rmtree(clips_folder, ignore_errors=True)
     return [speeches[number] for number in range(1, len(script.scenes) + 1)]
+
+
+def prepare(
+    script: Script,
+    settings: Settings,
+    engine: TTSEngine,
+    folder: Path,
+    cache: Cache,
+    order: list[int] | None = None,
+) -> None:
+    """Start every sentence that is not in the cache, in the order speak() will want them,
+    when the engine works on its own (the default engine, in its worker process)."""
+    voice = resolve_voice(engine, settings.voice)
+    for number in order or range(1, len(script.scenes) + 1):
+        for sentence in split_sentences(script.scenes[number - 1].narration):
+            prepare_clip(
+                sentence.text, voice, settings.rate, engine, folder / ".clips", cache,
+                settings.lexicon,
+            )  # fmt: skip
 
 
 def speak_scene(

@@ -20,7 +20,7 @@ import signal
 import sys
 import threading
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
 from narrate.clips import make_clip
@@ -64,6 +64,7 @@ class WorkerEngine:
             max_workers=1, mp_context=multiprocessing.get_context("fork"), initializer=_start
         )
         self._about = self._pool.submit(_about)  # forks now
+        self._started: dict[tuple[object, ...], Future[bytes]] = {}
 
     @property
     def name(self) -> str:
@@ -79,8 +80,14 @@ class WorkerEngine:
     def synthesize(self, text: str, path: Path, voice: str, rate: int) -> list[WordMark]:
         return self._pool.submit(_synthesize, text, path, voice, rate).result()
 
+    def prepare_clip(self, *args: object) -> None:
+        """Start making a clip (clips.make_clip) now; make_clip with the same arguments
+        then waits for it."""
+        self._started[args] = self._pool.submit(_make_clip, *args)
+
     def make_clip(self, *args: object) -> bytes:
-        return self._pool.submit(_make_clip, *args).result()
+        started = self._started.pop(args, None)
+        return (started or self._pool.submit(_make_clip, *args)).result()
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
