@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from narrate.cache import Cache, file_hash, make_key
+from narrate.cache import Cache, file_hash, make_key, place
 from narrate.ffmpeg import run_ffmpeg
 from narrate.levels import CEILING_DBFS, LOUDNESS_VERSION, TARGET_LUFS
 from narrate.models import Settings, Speech
@@ -55,9 +55,8 @@ def audio_block_for(
     ones encoded by one ffmpeg)."""
     destination = folder / f"{number:02d}.aac"
     whole = block_key(speech, settings, bed)
-    if (block := cache.read("block", whole, "aac")) is not None:  # the scene is unchanged
-        destination.write_bytes(block)
-        return destination
+    if (block := cache.get("block", whole, "aac")) is not None:  # the scene is unchanged
+        return place(block, destination)
     samples = block_samples(speech, settings)
     lead = lead_samples(settings, speech.sample_rate)
     pcm = block_pcm(speech, lead, samples, bed)

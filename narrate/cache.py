@@ -42,11 +42,8 @@ def make_key(kind: str, /, **parts: Any) -> str:
 
 
 def file_hash(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    with path.open("rb") as handle:  # read into one small buffer, again and again
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 class Cache:

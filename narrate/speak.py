@@ -8,13 +8,12 @@ paragraphs) are ours to set. Editing one sentence re-speaks only that sentence.
 from __future__ import annotations
 
 import hashlib
-import io
 import shutil
 import wave
 from collections.abc import Callable
 from pathlib import Path
 
-from narrate.cache import Cache, make_key
+from narrate.cache import Cache, make_key, place
 from narrate.clips import Clip, clip_for, clip_key, prepare_clip
 from narrate.models import Scene, Script, Settings, Speech, SpokenSentence, WordMark
 from narrate.sentences import Sentence, split_sentences
@@ -96,30 +95,29 @@ def speak_scene(
         paragraphs=[s.ends_paragraph for s in sentences],
         pauses=(settings.sentence_pause, settings.paragraph_pause, settings.lead_in),
     )
-    # One entry: the timing (JSON) and its length first, then the WAV.
-    if (entry := cache.read("speech", key, "bin")) is not None:
-        size = int.from_bytes(entry[:4], "big")
-        path.write_bytes(entry[4 + size :])
-        speech = Speech.model_validate_json(entry[4 : 4 + size]).model_copy(update={"path": path})
+    # The WAV is linked into place, not read: only its timing is.
+    entry = cache.get("speech", key, "wav")
+    if entry is not None and (timing := cache.read("timing", key, "json")) is not None:
+        place(entry, path)
+        speech = Speech.model_validate_json(timing).model_copy(update={"path": path})
         done(speech)
         return speech
     clips = [
         clip_for(s.text, voice, settings.rate, engine, clips_folder, cache, settings.lexicon)
         for s in sentences
     ]
-    speech, wav = assemble_speech(sentences, clips, settings, path)
+    speech = assemble_speech(sentences, clips, settings, path)
     done(speech)  # its sound can be encoded while it is stored
     if cache.enabled:
-        record = speech.model_dump_json().encode()
-        cache.put_bytes("speech", key, "bin", len(record).to_bytes(4, "big") + record + wav)
+        cache.put("speech", key, "wav", path)
+        cache.put_bytes("timing", key, "json", speech.model_dump_json().encode())
     return speech
 
 
 def assemble_speech(
     sentences: list[Sentence], clips: list[Clip], settings: Settings, path: Path
-) -> tuple[Speech, bytes]:
-    """The sentences' clips joined with their pauses, timed, and written to `path` as a WAV
-    (whose bytes are returned too)."""
+) -> Speech:
+    """The sentences' clips joined with their pauses, timed, and written to `path` as a WAV."""
     rate = clips[0].sample_rate
     lead = lead_samples(settings, rate)
     pieces: list[bytes] = []
@@ -139,14 +137,12 @@ def assemble_speech(
             pieces.append(b"\x00\x00" * gap)
             offset += gap
     pcm = b"".join(pieces)
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as out:
+    with wave.open(str(path), "wb") as out:
         out.setnchannels(1)
         out.setsampwidth(2)
         out.setframerate(rate)
         out.writeframes(pcm)
-    path.write_bytes(buffer.getvalue())
-    speech = Speech(
+    return Speech(
         path=path,
         duration=offset / rate,
         sample_rate=rate,
@@ -154,7 +150,6 @@ def assemble_speech(
         sentences=spoken,
         joins=joins,
     )
-    return speech, buffer.getvalue()
 
 
 def timed_sentence(text: str, clip: Clip, start: float) -> SpokenSentence:
