@@ -11,13 +11,13 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from pydantic import ValidationError
-
-from narrate import __version__
+from narrate import __version__, speaker
 from narrate.errors import NarrateError, one_line
-from narrate.models import Settings, parse_size
+
+if TYPE_CHECKING:
+    from narrate.models import Settings
 
 EXAMPLES = """examples:
   narrate render my-article.md
@@ -108,6 +108,10 @@ def add_render_options(parser: argparse.ArgumentParser) -> None:
 
 
 def settings_from(values: dict[str, Any]) -> Settings:
+    from pydantic import ValidationError
+
+    from narrate.models import Settings, parse_size
+
     try:
         width, height = parse_size(values["size"])
         brand = dict(values["brand"])
@@ -279,7 +283,12 @@ def run() -> NoReturn:
     less often than Python's default (every 700 new objects): loading pydantic and the
     script's models makes many, and the default cost 15 ms a render."""
     gc.set_threshold(50_000, 50, 100)
-    code = main()
+    if sys.argv[1:2] == ["render"]:  # the speech engine first: it loads while the rest does
+        speaker.start_early()
+    try:
+        code = main()
+    finally:
+        speaker.stop_early()
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)

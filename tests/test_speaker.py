@@ -63,3 +63,29 @@ def test_an_engine_handed_in_is_used_as_it_is():
     engine = FakeEngine()
     with speaking(engine) as used:
         assert used is engine
+
+
+EARLY = """
+import json, multiprocessing, sys
+from narrate import speaker
+
+speaker.start_early()  # as `narrate render` does, before it loads the rest of narrate
+early = [p.pid for p in multiprocessing.active_children()]
+heavy = sorted(m for m in ("pydantic", "numpy", "PIL", "pyttsx3") if m in sys.modules)
+with speaker.speaking(None) as engine:  # the render takes the worker started early
+    used = [p.pid for p in multiprocessing.active_children()]
+    voices = len(engine.voices())
+speaker.start_early()
+speaker.stop_early()  # a worker no render took is stopped too
+left = len(multiprocessing.active_children())
+print(json.dumps({"early": early, "heavy": heavy, "used": used, "voices": voices, "left": left}))
+"""
+
+
+def test_the_render_command_starts_the_worker_before_loading_the_rest():
+    result = subprocess.run([sys.executable, "-c", EARLY], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout.strip().splitlines()[-1])
+    assert len(found["early"]) == 1 and found["used"] == found["early"]
+    assert found["heavy"] == []  # forked first: the worker loads these on its own core
+    assert found["voices"] > 10 and found["left"] == 0
