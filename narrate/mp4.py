@@ -12,6 +12,8 @@ and its tables are known only at the end.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 import struct
 from array import array
@@ -239,9 +241,24 @@ def finish(output: Path, mdat: Path, movie: Movie, video: Track, audio: Track) -
     temporary = output.with_name(output.name + ".part")
     with temporary.open("wb") as out, mdat.open("rb") as samples:
         out.write(ftyp + moov + header)
-        shutil.copyfileobj(samples, out, 1 << 20)
+        out.flush()
+        copy_into(samples, out, data_size)
         out.writelines(texts)
     temporary.replace(output)
+
+
+def copy_into(source: BinaryIO, out: BinaryIO, size: int) -> None:
+    """Append `size` bytes of `source` to `out`: in the kernel where it can (no copy through
+    this process), the rest (all, where it cannot) through a buffer."""
+    done = 0
+    with contextlib.suppress(AttributeError, OSError):  # not Linux, or a file system that cannot
+        while done < size and (
+            sent := os.copy_file_range(source.fileno(), out.fileno(), size - done)
+        ):
+            done += sent
+    source.seek(done)
+    out.seek(0, os.SEEK_END)
+    shutil.copyfileobj(source, out, 1 << 20)
 
 
 def chapter_samples(chapters: list[Chapter]) -> list[bytes]:

@@ -136,3 +136,24 @@ def test_adts_frames_give_their_format():
     assert form.config() == bytes([0x13, 0x88])  # AudioSpecificConfig: LC, index 7, mono
     with pytest.raises(ValueError, match="not an ADTS frame"):
         adts_payloads(b"\x00" * 9)
+
+
+@pytest.mark.parametrize("kernel_copies", [None, 0, 3000])  # bytes before it fails (None: never)
+def test_samples_are_copied_whole_in_the_kernel_or_not(tmp_path: Path, monkeypatch, kernel_copies):
+    data = bytes(range(256)) * 40
+    real = mp4.os.copy_file_range
+
+    def copy_file_range(source: int, out: int, count: int) -> int:
+        if kernel_copies is not None and mp4.os.lseek(source, 0, 1) >= kernel_copies:
+            raise OSError("not on this file system")
+        limit = count if kernel_copies is None else min(count, kernel_copies)
+        return real(source, out, limit)
+
+    monkeypatch.setattr(mp4.os, "copy_file_range", copy_file_range)
+    (tmp_path / "samples").write_bytes(data)
+    with (tmp_path / "out").open("wb") as out, (tmp_path / "samples").open("rb") as source:
+        out.write(b"head")
+        out.flush()
+        mp4.copy_into(source, out, len(data))
+        out.write(b"tail")
+    assert (tmp_path / "out").read_bytes() == b"head" + data + b"tail"
