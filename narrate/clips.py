@@ -101,14 +101,16 @@ def prepare_clip(
     folder: Path,
     cache: Cache,
     lexicon: Path | None = None,
-) -> None:
+) -> bool:
     """Start making a sentence's clip now, if it is not in the cache and the engine works
-    on its own (speaker.py); clip_for then waits for it."""
+    on its own (speaker.py); clip_for then waits for it. Whether it was started."""
     prepare = getattr(engine, "prepare_clip", None)
     key, request = clip_request(text, voice, rate, engine, folder, lexicon)
-    if prepare and not cache.has("sentence", key, "wav"):
-        folder.mkdir(parents=True, exist_ok=True)
-        prepare(*request)
+    if prepare is None or cache.has("sentence", key, "wav"):
+        return False
+    folder.mkdir(parents=True, exist_ok=True)
+    prepare(*request)
+    return True
 
 
 def clip_request(

@@ -148,7 +148,9 @@ def render_with(
         # each block's music depends on where the blocks before it end.
         order = sorted(range(1, total + 1), key=lambda number: number not in fresh)
         spoken_order = order if settings.music is None else None
-        prepare(script, settings, engine, work / "audio", cache, spoken_order)
+        ahead = prepare(script, settings, engine, work / "audio", cache, spoken_order)
+        if spoken_order is not None:  # while the worker speaks, what is in the cache is read
+            spoken_order = sorted(spoken_order, key=lambda number: number in ahead)
         with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 2) as pool:
             visuals = {
                 number: pool.submit(

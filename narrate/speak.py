@@ -63,16 +63,20 @@ def prepare(
     folder: Path,
     cache: Cache,
     order: list[int] | None = None,
-) -> None:
-    """Start every sentence that is not in the cache, in the order speak() will want them,
-    when the engine works on its own (the default engine, in its worker process)."""
+) -> set[int]:
+    """Start every sentence that is not in the cache, in this order of scenes, when the
+    engine works on its own (the default engine, in its worker process). The scenes with a
+    sentence started."""
     voice = resolve_voice(engine, settings.voice)
+    started = set()
     for number in order or range(1, len(script.scenes) + 1):
         for sentence in split_sentences(script.scenes[number - 1].narration):
-            prepare_clip(
+            if prepare_clip(
                 sentence.text, voice, settings.rate, engine, folder / ".clips", cache,
                 settings.lexicon,
-            )  # fmt: skip
+            ):  # fmt: skip
+                started.add(number)
+    return started
 
 
 def speak_scene(
