@@ -277,7 +277,7 @@ def with_step(steps: Stage, function: Callable[..., T], *args: Any) -> T:
 
 def card_and_pack(*args: Any) -> tuple[Path, Path]:
     """pictures.card_and_pack, its modules (Pillow, x264 packing) loaded on the pool's thread
-    while the main thread starts speaking."""
+    while the main thread reads the speech."""
     from narrate.pictures import card_and_pack as pictures
 
     return pictures(*args)
