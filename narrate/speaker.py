@@ -88,9 +88,10 @@ class WorkerEngine:
         return self._pool.submit(_synthesize, text, path, voice, rate).result()
 
     def prepare_clip(self, *args: object) -> None:
-        """Start making a clip (clips.make_clip) now; make_clip with the same arguments
-        then waits for it."""
-        self._started[args] = self._pool.submit(_make_clip, *args)
+        """Start making a clip (clips.make_clip) now, once however often it is asked for;
+        make_clip with the same arguments then waits for it."""
+        if args not in self._started:
+            self._started[args] = self._pool.submit(_make_clip, *args)
 
     def make_clip(self, *args: object) -> bytes:
         started = self._started.pop(args, None)

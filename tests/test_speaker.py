@@ -8,7 +8,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from concurrent.futures import Future
+from pathlib import Path
 
+from narrate import speaker
 from narrate.speaker import speaking
 from tests.conftest import ROOT, FakeEngine
 
@@ -89,3 +92,30 @@ def test_the_render_command_starts_the_worker_before_loading_the_rest():
     assert len(found["early"]) == 1 and found["used"] == found["early"]
     assert found["heavy"] == []  # forked first: the worker loads these on its own core
     assert found["voices"] > 10 and found["left"] == 0
+
+
+def test_a_sentence_asked_for_ahead_twice_is_made_once(monkeypatch):
+    # Regression: the long benchmark article repeats its sections, and every repeat of a
+    # sentence was synthesized again ahead of need (4 s of CPU, never used).
+    submitted = []
+
+    class Pool:  # the worker's pool, run at once in this process
+        def __init__(self, **kwargs: object) -> None:
+            pass
+
+        def submit(self, function, *args):
+            submitted.append(function.__name__)
+            done: Future = Future()
+            done.set_result(b"[]" if function.__name__ == "_make_clip" else ("e", "1", []))
+            return done
+
+        def shutdown(self, **kwargs: object) -> None:
+            pass
+
+    monkeypatch.setattr(speaker, "ProcessPoolExecutor", Pool)
+    worker = speaker.WorkerEngine()
+    request = ("Hello there.", "Hello there.", None, "gmw/en-us", 175, Path("clip.wav"))
+    worker.prepare_clip(*request)
+    worker.prepare_clip(*request)
+    assert worker.make_clip(*request) == b"[]"
+    assert submitted == ["_about", "_make_clip"]
