@@ -6,6 +6,9 @@ Runs in one go, each case in its own process (wall time and peak RSS of the proc
   edit        one section's text changed, render again with that cache
   unchanged   the same article again, nothing changed
   long        the example repeated to about --long-minutes of video, empty cache
+The short narrate cases run --repeat times each (the edit from the same cache and output
+every time) and report the median wall time: a single run of a fraction of a second moves by
+10% or more on a busy machine.
 
 usage: .venv/bin/python benchmarks/bench.py [--skip-reference] [--long-minutes 30]
 """
@@ -15,12 +18,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "assets" / "examples" / "telegram-backdoor.txt"
@@ -32,8 +39,9 @@ EDIT_TO = "low taxes, reliable courts and strategic neutrality"
 class Run:
     case: str
     video_seconds: float
-    wall: float
+    wall: float  # the median, when repeated
     peak_rss_mb: float
+    walls: tuple[float, ...] = ()  # every run's, when repeated
 
 
 def run(case: str, command: list[str], script_json: Path) -> Run:
@@ -46,6 +54,24 @@ def run(case: str, command: list[str], script_json: Path) -> Run:
         sys.exit(f"{case} failed: {process.stderr.read().decode() if process.stderr else ''}")
     duration = json.loads(script_json.read_text())["duration"]
     return Run(case, duration, wall, usage.ru_maxrss / 1024)
+
+
+def repeated(times: int, before: Callable[[], None], *args: Any) -> Run:
+    """run(*args) `times` times, `before` each: the median wall time, the largest RSS."""
+    runs = []
+    for _ in range(times):
+        before()
+        runs.append(run(*args))
+    walls = tuple(r.wall for r in runs)
+    return Run(runs[0].case, runs[0].video_seconds, statistics.median(walls),
+               max(r.peak_rss_mb for r in runs), walls)  # fmt: skip
+
+
+def restore(saved: Path, folder: Path) -> None:
+    """`folder` as it was when saved (nothing, if `saved` does not exist)."""
+    shutil.rmtree(folder, ignore_errors=True)
+    if saved.exists():
+        shutil.copytree(saved, folder)
 
 
 def narrate(article: Path, out: Path, cache: Path) -> list[str]:
@@ -73,6 +99,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-reference", action="store_true", help="leave out the slow reference")
     parser.add_argument("--long-minutes", type=float, default=30.0, help="length of the long case")
+    parser.add_argument("--repeat", type=int, default=5, help="runs of each short narrate case")
     args = parser.parse_args()
 
     # An installed package has its bytecode compiled; an editable one under
@@ -89,12 +116,28 @@ def main() -> None:
     article = work / "example.txt"
     article.write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
     out, cache = work / "out", work / "cache"
-    runs.append(run("narrate cold", narrate(article, out, cache), out / slug / "script.json"))
+    script = out / slug / "script.json"
+    empty = work / "nothing"
+
+    def clean() -> None:
+        restore(empty, out)
+        restore(empty, cache)
+
+    runs.append(repeated(args.repeat, clean, "narrate cold", narrate(article, out, cache), script))
+    for folder in (out, cache):  # each edit starts from the cold render's output and cache
+        shutil.copytree(folder, folder.with_name(folder.name + "-cold"))
     edited = article.read_text(encoding="utf-8").replace(EDIT_FROM, EDIT_TO)
     assert edited != article.read_text(encoding="utf-8"), "the edit must change the article"
     article.write_text(edited, encoding="utf-8")
-    runs.append(run("narrate edit one section", narrate(article, out, cache), out / slug / "script.json"))
-    runs.append(run("narrate unchanged", narrate(article, out, cache), out / slug / "script.json"))
+
+    def as_cold() -> None:
+        for folder in (out, cache):
+            restore(folder.with_name(folder.name + "-cold"), folder)
+
+    edit = narrate(article, out, cache)
+    runs.append(repeated(args.repeat, as_cold, "narrate edit one section", edit, script))
+    unchanged = narrate(article, out, cache)
+    runs.append(repeated(args.repeat, lambda: None, "narrate unchanged", unchanged, script))
 
     long = work / "long.txt"
     long.write_text(long_article(args.long_minutes, runs[-1].video_seconds), encoding="utf-8")
@@ -122,9 +165,13 @@ def report(runs: list[Run]) -> None:
     unchanged = next(r for r in runs if r.case == "narrate unchanged")
     long = next(r for r in runs if r.case.startswith("narrate long"))
     print()
+    for r in runs:
+        if len(r.walls) > 1:
+            print(f"{r.case}: median of {' '.join(f'{w:.2f}' for w in sorted(r.walls))} s")
+    print()
     if reference:
         print(f"cold vs reference: {reference.wall / cold.wall:.1f}x faster (target: at least 20x)")
-    print(f"edit one section: {100 * edit.wall / cold.wall:.0f}% of cold (target: at most 15%)")
+    print(f"edit one section: {100 * edit.wall / cold.wall:.1f}% of cold (target: at most 15%)")
     print(f"unchanged: {unchanged.wall:.2f} s (target: under 1 s)")
     print(
         f"long: {long.video_seconds / cold.video_seconds:.1f}x the video in "

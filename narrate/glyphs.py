@@ -28,7 +28,7 @@ def covered(font_path: Path) -> frozenset[int]:
 def missing_glyphs(text: str, fonts: list[Path]) -> list[str]:
     """Characters of `text` that none of `fonts` can draw (spaces and controls aside),
     in order of first appearance."""
-    rare = {c for c in text if not common(c) and not c.isspace()}
+    rare = {c for c in set(text) if not common(c) and not c.isspace()}
     rare = {c for c in rare if not unicodedata.category(c).startswith("C")}
     for path in fonts:  # the fonts' tables are read only while characters are left
         if not rare:
