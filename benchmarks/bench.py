@@ -45,7 +45,10 @@ class Run:
 
 
 def run(case: str, command: list[str], script_json: Path) -> Run:
-    """Run one case; peak RSS is the largest of the process and every child it waited for."""
+    """Run one case; peak RSS is the largest of the process and every child it waited for.
+    Files the cases before wrote are flushed to disk first, so that writing them back does
+    not run during this one."""
+    os.sync()
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(process.pid, 0)

@@ -151,14 +151,19 @@ def render_with(
         ahead = prepare(script, settings, engine, work / "audio", cache, spoken_order)
         if spoken_order is not None:  # while the worker speaks, what is in the cache is read
             spoken_order = sorted(spoken_order, key=lambda number: number in ahead)
-        with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 2) as pool:
+        # Sound has a thread of its own: a scene's narration is encoded as soon as it is
+        # spoken, not after the pictures waiting in the pool.
+        with (
+            ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 2) as pool,
+            ThreadPoolExecutor(max_workers=1) as sounds,
+        ):
             visuals = {
                 number: pool.submit(
                     card_and_pack, script, number, settings, theme, work, cache, steps.advance
                 )
                 for number in order
             }
-            sound = Sound(pool, steps, settings, total, build, cache)
+            sound = Sound(sounds, steps, settings, total, build, cache)
             speeches = speak(
                 script,
                 settings,

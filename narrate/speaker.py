@@ -7,59 +7,30 @@ loads the rest of narrate, and loads what it needs (pydantic, espeak-ng, numpy) 
 core at the same time. This process never loads espeak-ng: it asks the worker for the voices
 and the engine's version.
 
-Forking is safe only from a process with one thread that has not loaded espeak-ng (whose
-synthesis runs on a thread of its own that a fork would not copy). Elsewhere, and when an
-engine is handed in (as tests do), the work runs in this process, the same way. This module
-loads nothing heavy itself, so that the fork comes first.
+The worker is a fork talking over two pipes (requests and answers, pickled, in order), not
+multiprocessing, whose import alone would hold the fork back by 20 ms. Forking is safe only
+from a process with one thread that has not loaded espeak-ng (whose synthesis runs on a thread
+of its own that a fork would not copy). Elsewhere, and when an engine is handed in (as tests
+do), the work runs in this process, the same way. This module loads nothing heavy itself.
 """
 
 from __future__ import annotations
 
 import contextlib
-import importlib
-import multiprocessing
-import signal
+import os
 import sys
 import threading
-from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from pathlib import Path
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+    from pathlib import Path
+
     from narrate.models import Voice, WordMark
     from narrate.tts import TTSEngine
 
-_ENGINE: list[TTSEngine] = []  # in the worker: its engine
 _EARLY: list[WorkerEngine] = []  # started by the command, for its first render
-
-
-def _start() -> None:
-    """The worker's start: Ctrl-C is the parent's to handle; espeak-ng loads now (the parent
-    waits for its voices), then numpy on a thread, ready when the first sentence comes."""
-    from narrate.engines import get_engine
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _ENGINE.append(get_engine())
-    # A daemon: a worker stopped before it is needed does not wait for numpy to load.
-    loading = threading.Thread(target=importlib.import_module, args=("narrate.loudness",))
-    loading.daemon = True
-    loading.start()
-
-
-def _about() -> tuple[str, str, list[Voice]]:
-    engine = _ENGINE[0]
-    return engine.name, engine.version, engine.voices()
-
-
-def _synthesize(text: str, path: Path, voice: str, rate: int) -> list[WordMark]:
-    return _ENGINE[0].synthesize(text, path, voice, rate)
-
-
-def _make_clip(*args: object) -> bytes:
-    from narrate.clips import make_clip
-
-    return make_clip(_ENGINE[0], *args)  # type: ignore[arg-type]
 
 
 class WorkerEngine:
@@ -67,47 +38,167 @@ class WorkerEngine:
     clips there (clips.make_clip), and start them ahead of need."""
 
     def __init__(self) -> None:
-        self._pool = ProcessPoolExecutor(
-            max_workers=1, mp_context=multiprocessing.get_context("fork"), initializer=_start
-        )
-        self._about = self._pool.submit(_about)  # forks now
+        requests, self._requests = os.pipe()
+        self._answers, answers = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:  # the worker: serve until this process closes the requests
+            os.close(self._requests)
+            os.close(self._answers)
+            code = 1
+            try:
+                serve(requests, answers)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(requests)
+        os.close(answers)
+        with contextlib.suppress(ImportError, OSError):  # room for every sentence asked ahead
+            import fcntl
+
+            fcntl.fcntl(self._requests, fcntl.F_SETPIPE_SZ, 1 << 20)
+        self._lock = threading.Lock()
+        self._waiting: list[Future[Any]] = []  # answers come in the order asked
+        self._reader: threading.Thread | None = None
+        self._about = self._ask("about")
         self._started: dict[tuple[object, ...], Future[bytes]] = {}
+
+    def _ask(self, kind: str, *args: object) -> Future[Any]:
+        import pickle
+        from concurrent.futures import Future
+
+        answer: Future[Any] = Future()
+        message = pickle.dumps((kind, args))
+        with self._lock:
+            if self._reader is None:
+                self._reader = threading.Thread(target=self._read, daemon=True)
+                self._reader.start()
+            self._waiting.append(answer)
+            write_message(self._requests, message)
+        return answer
+
+    def _read(self) -> None:
+        import pickle
+
+        while (message := read_message(self._answers)) is not None:
+            failed, value = pickle.loads(message)
+            with self._lock:
+                answer = self._waiting.pop(0)
+            if failed:
+                answer.set_exception(value)
+            else:
+                answer.set_result(value)
+        with self._lock:  # the worker is gone: nothing more will come
+            waiting, self._waiting = self._waiting, []
+        for answer in waiting:
+            answer.set_exception(RuntimeError("the speech worker stopped"))
 
     @property
     def name(self) -> str:
-        return self._about.result()[0]
+        return str(self._about.result()[0])
 
     @property
     def version(self) -> str:
-        return self._about.result()[1]
+        return str(self._about.result()[1])
 
     def voices(self) -> list[Voice]:
         return list(self._about.result()[2])
 
     def synthesize(self, text: str, path: Path, voice: str, rate: int) -> list[WordMark]:
-        return self._pool.submit(_synthesize, text, path, voice, rate).result()
+        words: list[WordMark] = self._ask("synthesize", text, path, voice, rate).result()
+        return words
 
     def prepare_clip(self, *args: object) -> None:
         """Start making a clip (clips.make_clip) now, once however often it is asked for;
         make_clip with the same arguments then waits for it."""
         if args not in self._started:
-            self._started[args] = self._pool.submit(_make_clip, *args)
+            self._started[args] = self._ask("make_clip", *args)
 
     def make_clip(self, *args: object) -> bytes:
         started = self._started.pop(args, None)
-        return (started or self._pool.submit(_make_clip, *args)).result()
+        return (started or self._ask("make_clip", *args)).result()
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        """Stop the worker, whatever it is doing (what it makes is not used unless asked
+        for), and wait for it."""
+        import signal
+
+        os.close(self._requests)
+        os.kill(self.pid, signal.SIGTERM)
+        os.waitpid(self.pid, 0)
+        if self._reader is not None:
+            self._reader.join()
+        os.close(self._answers)
+
+
+def serve(requests: int, answers: int) -> None:
+    """The worker's loop. Ctrl-C is the parent's to handle; espeak-ng loads first (the parent
+    waits for its voices), then numpy on a thread, ready when the first sentence comes."""
+    import importlib
+    import pickle
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from narrate.clips import make_clip
+    from narrate.engines import get_engine
+
+    try:
+        engine: TTSEngine = get_engine()
+    except Exception as exc:  # noqa: BLE001 - the answer to everything asked, then
+        failure = exc
+        work: dict[str, Callable[..., Any]] = {}
+    else:
+        loading = threading.Thread(target=importlib.import_module, args=("narrate.loudness",))
+        loading.daemon = True  # a worker stopped before it is needed does not wait for numpy
+        loading.start()
+        work = {
+            "about": lambda: (engine.name, engine.version, engine.voices()),
+            "synthesize": engine.synthesize,
+            "make_clip": lambda *args: make_clip(engine, *args),
+        }
+    while (message := read_message(requests)) is not None:
+        kind, args = pickle.loads(message)
+        try:
+            if not work:
+                raise failure
+            answer = pickle.dumps((False, work[kind](*args)))
+        except Exception as exc:  # noqa: BLE001 - every failure goes back to the asker
+            try:
+                answer = pickle.dumps((True, exc))
+            except Exception:  # noqa: BLE001 - an error that cannot be pickled: its words
+                answer = pickle.dumps((True, RuntimeError(f"{type(exc).__name__}: {exc}")))
+        write_message(answers, answer)
+
+
+def write_message(fd: int, message: bytes) -> None:
+    data = memoryview(len(message).to_bytes(8, "big") + message)
+    while data:
+        data = data[os.write(fd, data) :]
+
+
+def read_message(fd: int) -> bytes | None:
+    """The next message, or None at the end (the writer closed its end)."""
+    size = read_exactly(fd, 8)
+    return None if size is None else read_exactly(fd, int.from_bytes(size, "big"))
+
+
+def read_exactly(fd: int, count: int) -> bytes | None:
+    parts, left = [], count
+    while left:
+        part = os.read(fd, min(left, 1 << 20))
+        if not part:
+            return None
+        parts.append(part)
+        left -= len(part)
+    return b"".join(parts)
 
 
 def can_fork() -> bool:
     engines = sys.modules.get("narrate.engines")  # not loaded: espeak-ng cannot be either
     return (
         sys.platform == "linux"
+        and hasattr(os, "fork")
         and threading.active_count() == 1
         and not (engines and engines.espeak_loaded())
-        and "fork" in multiprocessing.get_all_start_methods()
     )
 
 
