@@ -143,13 +143,15 @@ def render_with(
         build.mkdir()
         total = len(script.scenes)
         steps = progress.stage("rendering scenes", 3 * total + 1)
-        # Scenes with a sentence never spoken (an edit) go first, pictures and sound, so the
-        # work that is not in the cache starts at once. With music, sound goes in order:
-        # each block's music depends on where the blocks before it end.
+        # Scenes with a sentence never spoken (an edit) go first, so the work that is not
+        # in the cache starts at once: their pictures, and their sentences to the engine.
+        # An engine that speaks on its own (the worker) is given every such sentence now,
+        # and the scenes in the cache are read while it speaks. With music, sound goes in
+        # order: each block's music depends on where the blocks before it end.
         order = sorted(range(1, total + 1), key=lambda number: number not in fresh)
         spoken_order = order if settings.music is None else None
         ahead = prepare(script, settings, engine, work / "audio", cache, spoken_order)
-        if spoken_order is not None:  # while the worker speaks, what is in the cache is read
+        if spoken_order is not None:
             spoken_order = sorted(spoken_order, key=lambda number: number in ahead)
         # Sound has a thread of its own: a scene's narration is encoded as soon as it is
         # spoken, not after the pictures waiting in the pool.
