@@ -102,7 +102,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-reference", action="store_true", help="leave out the slow reference")
     parser.add_argument("--long-minutes", type=float, default=30.0, help="length of the long case")
-    parser.add_argument("--repeat", type=int, default=5, help="runs of each short narrate case")
+    parser.add_argument("--repeat", type=int, default=7, help="runs of each short narrate case")
     args = parser.parse_args()
 
     # An installed package has its bytecode compiled; an editable one under
