@@ -20,6 +20,7 @@ import contextlib
 import os
 import sys
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -56,8 +57,11 @@ class WorkerEngine:
             import fcntl
 
             fcntl.fcntl(self._requests, fcntl.F_SETPIPE_SZ, 1 << 20)
-        self._lock = threading.Lock()
-        self._waiting: list[Future[Any]] = []  # answers come in the order asked
+        # Answers come in the order asked. The lock keeps asking (a future queued, its
+        # request written) in order; answers are taken without it, so a full pipe of
+        # requests never stops them being read.
+        self._asking = threading.Lock()
+        self._waiting: deque[Future[Any]] = deque()
         self._reader: threading.Thread | None = None
         self._about = self._ask("about")
         self._started: dict[tuple[object, ...], Future[bytes]] = {}
@@ -68,7 +72,7 @@ class WorkerEngine:
 
         answer: Future[Any] = Future()
         message = pickle.dumps((kind, args))
-        with self._lock:
+        with self._asking:
             if self._reader is None:
                 self._reader = threading.Thread(target=self._read, daemon=True)
                 self._reader.start()
@@ -81,16 +85,13 @@ class WorkerEngine:
 
         while (message := read_message(self._answers)) is not None:
             failed, value = pickle.loads(message)
-            with self._lock:
-                answer = self._waiting.pop(0)
+            answer = self._waiting.popleft()
             if failed:
                 answer.set_exception(value)
             else:
                 answer.set_result(value)
-        with self._lock:  # the worker is gone: nothing more will come
-            waiting, self._waiting = self._waiting, []
-        for answer in waiting:
-            answer.set_exception(RuntimeError("the speech worker stopped"))
+        while self._waiting:  # the worker is gone: nothing more will come
+            self._waiting.popleft().set_exception(RuntimeError("the speech worker stopped"))
 
     @property
     def name(self) -> str:

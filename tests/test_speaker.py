@@ -141,3 +141,26 @@ def test_a_worker_that_cannot_start_says_why():
         "NarrateError",
         "cannot start the espeak-ng speech engine (test)",
     ]
+
+
+FLOOD = """
+from narrate import speaker
+
+engine = speaker.WorkerEngine()
+engine.voices()
+padding = "x" * 100
+asked = [engine._ask("nothing", padding) for _ in range(40_000)]  # 5 MB of requests
+failed = sum(isinstance(answer.exception(timeout=60), KeyError) for answer in asked)
+engine.close()
+print(failed)
+"""
+
+
+def test_many_requests_ahead_do_not_stop_the_answers():
+    # Regression: asking held a lock while writing, and taking an answer needed it, so with
+    # the requests' pipe full (the worker busy answering) both sides waited forever.
+    result = subprocess.run(
+        [sys.executable, "-c", FLOOD], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "40000"
