@@ -62,65 +62,65 @@ def sentence_key(
     )
 
 
-def clip_for(
-    text: str,
-    voice: str,
-    rate: int,
-    engine: TTSEngine,
-    folder: Path,
-    cache: Cache,
-    lexicon: Path | None = None,
-) -> Clip:
+@dataclass(frozen=True)
+class Voicing:
+    """How a render's sentences are said, and where their clips are made and kept."""
+
+    voice: str
+    rate: int
+    engine: TTSEngine
+    folder: Path  # made clips, before they go into the cache
+    cache: Cache
+    lexicon: Path | None = None
+
+    def key(self, text: str) -> str:
+        return clip_key(text, self.voice, self.rate, self.engine, self.lexicon)
+
+
+def clip_for(text: str, how: Voicing) -> Clip:
     """The clip for one sentence, from the cache when it was spoken before. The voice says
     the sentence's spoken form; its word marks point back into the display text."""
-    key, request = clip_request(text, voice, rate, engine, folder, lexicon)
-    audio = cache.read("sentence", key, "wav")
-    marks = cache.read("words", key, "json")
+    key, request = clip_request(text, how)
+    audio = how.cache.read("sentence", key, "wav")
+    marks = how.cache.read("words", key, "json")
     if audio is None or marks is None:
-        folder.mkdir(parents=True, exist_ok=True)
+        how.folder.mkdir(parents=True, exist_ok=True)
         # The default engine makes the clip in its worker process (speaker.py).
-        make = getattr(engine, "make_clip", None) or partial(make_clip, engine)
+        make = getattr(how.engine, "make_clip", None) or partial(make_clip, how.engine)
         marks = make(*request)
-        wav_path, words_path = folder / f"{key}.wav", folder / f"{key}.json"
+        wav_path, words_path = how.folder / f"{key}.wav", how.folder / f"{key}.json"
         words_path.write_bytes(marks)
         audio = wav_path.read_bytes()
-        cache.put("sentence", key, "wav", wav_path)
-        cache.put("words", key, "json", words_path)
+        how.cache.put("sentence", key, "wav", wav_path)
+        how.cache.put("words", key, "json", words_path)
     with wave.open(io.BytesIO(audio), "rb") as source:
         samples, sample_rate = source.readframes(source.getnframes()), source.getframerate()
-    return Clip(
-        samples, sample_rate, WORDS.validate_json(marks), speakable(text, lexicon)[0] or text
-    )
+    spoken = speakable(text, how.lexicon)[0] or text
+    return Clip(samples, sample_rate, WORDS.validate_json(marks), spoken)
 
 
-def prepare_clip(
-    text: str,
-    voice: str,
-    rate: int,
-    engine: TTSEngine,
-    folder: Path,
-    cache: Cache,
-    lexicon: Path | None = None,
-) -> bool:
-    """Start making a sentence's clip now, if it is not in the cache and the engine works
-    on its own (speaker.py); clip_for then waits for it. Whether it was started."""
-    prepare = getattr(engine, "prepare_clip", None)
-    key, request = clip_request(text, voice, rate, engine, folder, lexicon)
-    if prepare is None or cache.has("sentence", key, "wav"):
-        return False
-    folder.mkdir(parents=True, exist_ok=True)
+def prepare_clip(text: str, how: Voicing) -> tuple[bool, bool]:
+    """Whether a sentence is not in the cache, and whether its clip was started now (by an
+    engine that works on its own: speaker.py; clip_for then waits for it)."""
+    key, request = clip_request(text, how)
+    if how.cache.has("sentence", key, "wav"):
+        return False, False
+    if (prepare := getattr(how.engine, "prepare_clip", None)) is None:
+        return True, False
+    how.folder.mkdir(parents=True, exist_ok=True)
     prepare(*request)
-    return True
+    return True, True
 
 
 def clip_request(
-    text: str, voice: str, rate: int, engine: TTSEngine, folder: Path, lexicon: Path | None
+    text: str, how: Voicing
 ) -> tuple[str, tuple[str, str, tuple[int, ...] | None, str, int, Path]]:
     """A sentence's cache key, and make_clip's arguments after the engine."""
-    spoken, owners = speakable(text, lexicon)
-    key = clip_key(text, voice, rate, engine, lexicon)
+    spoken, owners = speakable(text, how.lexicon)
+    key = how.key(text)
     said = spoken or text  # nothing left to say (only symbols): say it as written
-    return key, (said, text, tuple(owners) if spoken else None, voice, rate, folder / f"{key}.wav")
+    owned = tuple(owners) if spoken else None
+    return key, (said, text, owned, how.voice, how.rate, how.folder / f"{key}.wav")
 
 
 def make_clip(

@@ -16,7 +16,6 @@ from narrate.audio import Bed, audio_block_for, block_key
 from narrate.cache import Cache
 from narrate.captions import Cue, build_cues, write_srt, write_vtt
 from narrate.chapters import write_chapters_txt, write_chapters_vtt
-from narrate.clips import clip_key
 from narrate.errors import NarrateError, one_line
 from narrate.glyphs import describe, missing_glyphs
 from narrate.models import Scene, Script, Settings, Speech
@@ -24,7 +23,6 @@ from narrate.plan import plan_scenes
 from narrate.progress import Progress, Stage
 from narrate.publish import check_writable, move_into_place, staging
 from narrate.read import read_article, read_bytes
-from narrate.sentences import split_sentences
 from narrate.speak import prepare, speak
 from narrate.speaker import speaking
 from narrate.theme import theme_for
@@ -136,7 +134,6 @@ def render_with(
         raise NarrateError(f"music file {settings.music} not found (give an audio file, or `bed`)")
     voice = resolve_voice(engine, settings.voice, script.language)
     settings = settings.model_copy(update={"voice": voice})
-    fresh = unspoken_scenes(script, settings, voice, engine, cache)
 
     with staging(settings.out_dir) as work:
         build = work / ".build"
@@ -148,11 +145,11 @@ def render_with(
         # An engine that speaks on its own (the worker) is given every such sentence now,
         # and the scenes in the cache are read while it speaks. With music, sound goes in
         # order: each block's music depends on where the blocks before it end.
+        fresh, ahead = prepare(script, settings, engine, work / "audio", cache)
         order = sorted(range(1, total + 1), key=lambda number: number not in fresh)
-        spoken_order = order if settings.music is None else None
-        ahead = prepare(script, settings, engine, work / "audio", cache, spoken_order)
-        if spoken_order is not None:
-            spoken_order = sorted(spoken_order, key=lambda number: number in ahead)
+        spoken_order = None
+        if settings.music is None:
+            spoken_order = sorted(order, key=lambda number: number in ahead)
         # Sound has a thread of its own: a scene's narration is encoded as soon as it is
         # spoken, not after the pictures waiting in the pool.
         with (
@@ -252,22 +249,6 @@ class Sound:
             with_step, self.steps, audio_block_for, speech, self.settings, number,
             self.folder, self.cache, bed,
         )  # fmt: skip
-
-
-def unspoken_scenes(
-    script: Script, settings: Settings, voice: str, engine: TTSEngine, cache: Cache
-) -> set[int]:
-    """Scenes (numbered from 1) with a sentence that is not in the cache."""
-    return {
-        number
-        for number, scene in enumerate(script.scenes, start=1)
-        if any(
-            not cache.has(
-                "sentence", clip_key(s.text, voice, settings.rate, engine, settings.lexicon), "wav"
-            )
-            for s in split_sentences(scene.narration)
-        )
-    }
 
 
 def pack_of(visual: Future[tuple[Path, Path]]) -> Callable[[], Path]:

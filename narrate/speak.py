@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from narrate.cache import Cache, make_key, place
-from narrate.clips import Clip, clip_for, clip_key, prepare_clip
+from narrate.clips import Clip, Voicing, clip_for, prepare_clip
 from narrate.models import Scene, Script, Settings, Speech, SpokenSentence, WordMark
 from narrate.sentences import Sentence, split_sentences
 from narrate.timing import lead_samples, pause_after
@@ -34,14 +34,10 @@ def speak(
     """Each scene's narration as folder/NN.wav with its sentences timed, in scene order.
     Scenes are spoken in `order` (numbers from 1; default: scene order); `spoken` hears of
     each scene as soon as it is done, so its sound can be processed meanwhile."""
-    cache = cache or Cache(None)
-    voice = resolve_voice(engine, settings.voice)
+    how = voicing(settings, engine, folder, cache or Cache(None))
     folder.mkdir(parents=True, exist_ok=True)
-    clips_folder = folder / ".clips"
     speeches: dict[int, Speech] = {}
     for number in order or range(1, len(script.scenes) + 1):
-        path = folder / f"{number:02d}.wav"
-        scene = script.scenes[number - 1]
 
         def done(speech: Speech, number: int = number) -> None:
             if advance:
@@ -49,53 +45,50 @@ def speak(
             if spoken:
                 spoken(number, speech)
 
-        speeches[number] = speak_scene(
-            scene, settings, voice, engine, path, clips_folder, cache, done
-        )
-    shutil.rmtree(clips_folder, ignore_errors=True)
+        scene, path = script.scenes[number - 1], folder / f"{number:02d}.wav"
+        speeches[number] = speak_scene(scene, settings, how, path, done)
+    shutil.rmtree(how.folder, ignore_errors=True)
     return [speeches[number] for number in range(1, len(script.scenes) + 1)]
 
 
-def prepare(
-    script: Script,
-    settings: Settings,
-    engine: TTSEngine,
-    folder: Path,
-    cache: Cache,
-    order: list[int] | None = None,
-) -> set[int]:
-    """Start every sentence that is not in the cache, in this order of scenes, when the
-    engine works on its own (the default engine, in its worker process). The scenes with a
-    sentence started."""
+def voicing(settings: Settings, engine: TTSEngine, folder: Path, cache: Cache) -> Voicing:
+    """How speak() says the sentences; their clips are made in folder/.clips."""
     voice = resolve_voice(engine, settings.voice)
-    started = set()
-    for number in order or range(1, len(script.scenes) + 1):
-        for sentence in split_sentences(script.scenes[number - 1].narration):
-            if prepare_clip(
-                sentence.text, voice, settings.rate, engine, folder / ".clips", cache,
-                settings.lexicon,
-            ):  # fmt: skip
+    return Voicing(voice, settings.rate, engine, folder / ".clips", cache, settings.lexicon)
+
+
+def prepare(
+    script: Script, settings: Settings, engine: TTSEngine, folder: Path, cache: Cache
+) -> tuple[set[int], set[int]]:
+    """The scenes (numbered from 1) with a sentence that is not in the cache, and those
+    whose sentences were started now, in scene order, by an engine that works on its own
+    (the default engine, in its worker process)."""
+    how = voicing(settings, engine, folder, cache)
+    fresh, started = set(), set()
+    for number, scene in enumerate(script.scenes, start=1):
+        for sentence in split_sentences(scene.narration):
+            missing, ahead = prepare_clip(sentence.text, how)
+            if missing:
+                fresh.add(number)
+            if ahead:
                 started.add(number)
-    return started
+    return fresh, started
 
 
 def speak_scene(
     scene: Scene,
     settings: Settings,
-    voice: str,
-    engine: TTSEngine,
+    how: Voicing,
     path: Path,
-    clips_folder: Path,
-    cache: Cache,
     done: Callable[[Speech], None] = lambda speech: None,
 ) -> Speech:
     """The scene's speech: from the cache when every sentence and pause is as before, else
     put together from its sentences' clips (each from the cache, or spoken). `done` hears
     of it before it is stored in the cache."""
-    sentences = split_sentences(scene.narration)
+    sentences, cache = split_sentences(scene.narration), how.cache
     key = make_key(
         "speech",
-        clips=[clip_key(s.text, voice, settings.rate, engine, settings.lexicon) for s in sentences],
+        clips=[how.key(s.text) for s in sentences],
         paragraphs=[s.ends_paragraph for s in sentences],
         pauses=(settings.sentence_pause, settings.paragraph_pause, settings.lead_in),
     )
@@ -106,10 +99,7 @@ def speak_scene(
         speech = Speech.model_validate_json(timing).model_copy(update={"path": path})
         done(speech)
         return speech
-    clips = [
-        clip_for(s.text, voice, settings.rate, engine, clips_folder, cache, settings.lexicon)
-        for s in sentences
-    ]
+    clips = [clip_for(s.text, how) for s in sentences]
     speech = assemble_speech(sentences, clips, settings, path)
     done(speech)  # its sound can be encoded while it is stored
     if cache.enabled:
