@@ -74,7 +74,7 @@ def restore(saved: Path, folder: Path) -> None:
     """`folder` as it was when saved (nothing, if `saved` does not exist)."""
     shutil.rmtree(folder, ignore_errors=True)
     if saved.exists():
-        shutil.copytree(saved, folder)
+        shutil.copytree(saved, folder, symlinks=True)  # the cache names entries by links
 
 
 def narrate(article: Path, out: Path, cache: Path) -> list[str]:
@@ -128,7 +128,7 @@ def main() -> None:
 
     runs.append(repeated(args.repeat, clean, "narrate cold", narrate(article, out, cache), script))
     for folder in (out, cache):  # each edit starts from the cold render's output and cache
-        shutil.copytree(folder, folder.with_name(folder.name + "-cold"))
+        shutil.copytree(folder, folder.with_name(folder.name + "-cold"), symlinks=True)
     edited = article.read_text(encoding="utf-8").replace(EDIT_FROM, EDIT_TO)
     assert edited != article.read_text(encoding="utf-8"), "the edit must change the article"
     article.write_text(edited, encoding="utf-8")

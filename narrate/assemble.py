@@ -14,7 +14,7 @@ from narrate.cache import Cache, file_hash, make_key, place
 from narrate.chapters import one_line
 from narrate.encode import held, load_pack
 from narrate.models import Script
-from narrate.mp4 import Chapter, VideoSamples, write_mp4
+from narrate.mp4 import WRITER_VERSION, Chapter, VideoSamples, write_mp4
 
 
 def assemble(
@@ -52,6 +52,7 @@ def assemble(
             blocks=block_keys,
             title=script.title,
             chapters=[(c.start, c.end, c.title) for c in chapters],
+            writer=WRITER_VERSION,
         )
 
     if look_up and (entry := cache.get("video", key(), "mp4")):

@@ -8,6 +8,7 @@ before a conjunction), and each part starts at its first word's measured time.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -110,7 +111,7 @@ def sentence_cues(
 ) -> list[Cue]:
     """Cues for one sentence; `marks` are its words' start times (seconds in the video, once
     `offset` is added)."""
-    tokens = [(m.start(), m.group()) for m in re.finditer(r"\S+", text)]
+    tokens = pieces((m.start(), m.group()) for m in re.finditer(r"\S+", text))
     times = token_times(tokens, marks, start, offset)
     words = [token for _, token in tokens]
     cues: list[Cue] = []
@@ -123,6 +124,16 @@ def sentence_cues(
     for cue, following in zip(cues, cues[1:], strict=False):
         cue.end = following.start
     return cues
+
+
+def pieces(tokens: Iterable[tuple[int, str]], width: int = LINE_CHARS) -> list[tuple[int, str]]:
+    """Tokens (with their positions), a token longer than a line cut into lines' lengths: a
+    cue then never holds more than its lines, whatever the text."""
+    return [
+        (position + cut, token[cut : cut + width])
+        for position, token in tokens
+        for cut in range(0, len(token), width)
+    ]
 
 
 def token_times(
@@ -149,7 +160,10 @@ def token_times(
 def sentence_cue_lines(narration: str) -> list[list[list[str]]]:
     """Per sentence of a scene, the lines of each of its cues: known from the text alone."""
     return [
-        [balance(wrap_lines(" ".join(group))) for group in split_words(sentence.text.split())]
+        [
+            balance(wrap_lines(" ".join(group)))
+            for group in split_words([word for _, word in pieces(enumerate(sentence.text.split()))])
+        ]
         for sentence in split_sentences(narration)
     ]
 

@@ -16,11 +16,12 @@ from PIL import Image, ImageDraw
 from narrate import __version__
 from narrate.cache import Cache, file_hash, make_key, place
 from narrate.fonts import chain, draw_text, font
-from narrate.layout import clip, fit
+from narrate.layout import clip, fit, truncate
 from narrate.models import Script, Settings
 from narrate.theme import Theme, theme_for
 
 Box = tuple[int, int, int, int]
+CAPTION_LINES = 2  # lines the caption zone holds
 
 
 @dataclass
@@ -299,19 +300,26 @@ def caption_strip(
 ) -> tuple[int, Image.Image]:
     """The rows of the card that a caption changes, with the caption drawn in, and the first
     row's index: a sentence's pictures differ from the card only there."""
+    lines = lines or [""]
     card = Card(image=card_image, safe=blank_safe(card_image, theme))
     left, _, right, bottom = caption_zone(card, theme)
+    room = right - left - scale(card, 40)
     size = scale(card, theme.caption_size)
     face = chain(theme.font_paths(False), size)
-    while size > 8 and max(face.getlength(line) for line in lines) > right - left - scale(card, 40):
+    while size > 8 and max(face.getlength(line) for line in lines) > room:
         size -= 2
         face = chain(theme.font_paths(False), size)
+    # The zone holds two lines: a cue of more (a word longer than two lines, cut by the
+    # captions) ends with an ellipsis, and a line still too wide at the smallest size is cut,
+    # so the strip stays inside the card whatever the text.
+    lines = truncate(lines[:CAPTION_LINES], face, room) if len(lines) > CAPTION_LINES else lines
+    lines = [clip(line, face, room) for line in lines]
     line_height = round(size * 1.3)
     pad_x, pad_y = scale(card, 20), scale(card, 14)
-    width = round(max(face.getlength(line) for line in lines)) + 2 * pad_x
+    width = min(round(max(face.getlength(line) for line in lines)) + 2 * pad_x, right - left)
     height = line_height * len(lines) + 2 * pad_y
     x0 = (left + right - width) // 2
-    top = bottom - height
+    top = max(0, bottom - height)
     strip = card_image.crop((0, top, card_image.width, bottom)).convert("RGB")
     box = (x0, 0, x0 + width, height)  # in the strip
     region = strip.crop(box).convert("RGBA")

@@ -4,11 +4,15 @@ A held picture is one IDR frame followed by "skip" frames: P frames in which eve
 macroblock copies the frame before. A skip frame's bytes differ from frame to frame only in
 frame_num (and pic_order_cnt_lsb, when the stream uses that), fixed-width fields near the
 start of the slice header, so one skip frame from x264 can be renumbered to fill any length.
+
+Skip frames are written for x264's own picture parameter set, which is CAVLC (x264 runs
+with cabac=0, see encode.X264_ARGS): one SPS and one PPS serve the whole stream, and every
+picture has the same entropy coding, as with any common encoder.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 AUD = b"\x00\x00\x00\x01\x09"  # start code + access unit delimiter, as x264 writes with aud=1
@@ -67,46 +71,32 @@ class Writer:
         return bytes(int("".join(map(str, bits[i : i + 8])), 2) for i in range(0, len(bits), 8))
 
 
-SKIP_PPS_ID = 1  # the skip frames' own picture parameter set: CAVLC, so no CABAC to write
-
-
-def skip_pps() -> bytes:
-    """A PPS (id 1) for skip slices: CAVLC, deblocking control present, no weighting."""
-    rbsp = (
-        Writer()
-        .ue(SKIP_PPS_ID).ue(0)  # pic_parameter_set_id, seq_parameter_set_id
-        .u(1, 0).u(1, 0)  # entropy_coding_mode_flag (CAVLC), bottom_field_pic_order...
-        .ue(0).ue(0).ue(0)  # slice groups, num_ref_idx_l0/l1_default_active_minus1
-        .u(1, 0).u(2, 0)  # weighted_pred_flag, weighted_bipred_idc
-        .se(0).se(0).se(0)  # pic_init_qp/qs_minus26, chroma_qp_index_offset
-        .u(1, 1).u(1, 0).u(1, 0)  # deblocking control present, constrained intra, redundant
-        .rbsp()
-    )  # fmt: skip
-    return b"\x00\x00\x00\x01" + bytes([0x68]) + escape(rbsp)
-
-
 @cache
 def skip_frame(rules: Numbering, frame: int) -> bytes:
-    """An access unit in which every macroblock copies the frame before (P_Skip, CAVLC),
-    numbered as the `frame`-th frame after the last keyframe. (Cached: callers pass frame
-    numbers modulo the numbering's period, so there are a few hundred of them.)"""
+    """An access unit in which every macroblock copies the frame before (P_Skip, CAVLC), for
+    the stream's own PPS, numbered as the `frame`-th frame after the last keyframe. (Cached:
+    callers pass frame numbers modulo the numbering's period, so there are a few hundred.)"""
     header = (
         Writer()
-        .ue(0).ue(5).ue(SKIP_PPS_ID)  # first_mb_in_slice, slice_type P, pps id
+        .ue(0).ue(5).ue(rules.pps_id)  # first_mb_in_slice, slice_type P, pps id
         .u(rules.frame_num_bits, frame % (1 << rules.frame_num_bits))
     )  # fmt: skip
     if rules.poc_type == 0:
         header.u(rules.poc_lsb_bits, (2 * frame) % (1 << rules.poc_lsb_bits))
-    rbsp = (
-        header.u(1, 0)  # num_ref_idx_active_override_flag
-        .u(1, 0)  # ref_pic_list_modification_flag_l0
-        .u(1, 0)  # adaptive_ref_pic_marking_mode_flag
-        .se(0)  # slice_qp_delta
-        .ue(1)  # disable_deblocking_filter_idc: nothing to filter in a copy
-        .ue(rules.macroblocks)  # mb_skip_run: every macroblock
-        .rbsp()
-    )
-    return AUD + b"\xf0" + skip_pps() + b"\x00\x00\x00\x01" + bytes([0x41]) + escape(rbsp)
+        if rules.bottom_field_poc:
+            header.se(0)  # delta_pic_order_cnt_bottom
+    if rules.redundant_pic_cnt:
+        header.ue(0)  # redundant_pic_cnt
+    header.u(1, int(rules.ref_override))  # num_ref_idx_active_override_flag
+    if rules.ref_override:
+        header.ue(0)  # one reference: the frame before
+    header.u(1, 0)  # ref_pic_list_modification_flag_l0
+    header.u(1, 0)  # adaptive_ref_pic_marking_mode_flag
+    header.se(0)  # slice_qp_delta
+    if rules.deblocking_control:
+        header.ue(1)  # disable_deblocking_filter_idc: nothing to filter in a copy
+    rbsp = header.ue(rules.macroblocks).rbsp()  # mb_skip_run: every macroblock
+    return AUD + b"\xf0" + b"\x00\x00\x00\x01" + bytes([0x41]) + escape(rbsp)
 
 
 def unescape(nal: bytes) -> bytes:
@@ -171,6 +161,12 @@ class Numbering:
     poc_type: int
     poc_lsb_bits: int
     macroblocks: int = 0
+    # and what a slice header needs from the picture parameter set (see parameters())
+    pps_id: int = 0
+    bottom_field_poc: bool = False
+    ref_override: bool = False  # more than one reference by default: say one
+    redundant_pic_cnt: bool = False
+    deblocking_control: bool = True
 
 
 def numbering(sps_nal: bytes) -> Numbering:
@@ -245,8 +241,48 @@ def is_idr(access_unit: bytes) -> bool:
     return any(unit[0] & 0x1F == 5 for unit in nal_units(access_unit))
 
 
+def parameters(sps_nal: bytes, pps_nal: bytes) -> Numbering:
+    """numbering() of the SPS, with what a skip slice's header needs from the PPS."""
+    bits = Bits(unescape(pps_nal[1:]))
+    pps_id = bits.ue()
+    bits.ue()  # seq_parameter_set_id
+    if bits.bit():  # entropy_coding_mode_flag
+        raise ValueError("CABAC pictures: skip frames are CAVLC, so must they be (cabac=0)")
+    bottom_field_poc = bits.bit()
+    if bits.ue():
+        raise ValueError("slice groups are not supported")
+    references = bits.ue() + 1  # num_ref_idx_l0_default_active_minus1
+    bits.ue()
+    if bits.bit():
+        raise ValueError("weighted prediction is not supported")
+    bits.bits(2)  # weighted_bipred_idc
+    bits.se()  # pic_init_qp_minus26
+    bits.se()  # pic_init_qs_minus26
+    bits.se()  # chroma_qp_index_offset
+    deblocking_control = bits.bit()
+    bits.bit()  # constrained_intra_pred_flag
+    redundant_pic_cnt = bits.bit()
+    return replace(
+        numbering(sps_nal),
+        pps_id=pps_id,
+        bottom_field_poc=bool(bottom_field_poc),
+        ref_override=references != 1,
+        redundant_pic_cnt=bool(redundant_pic_cnt),
+        deblocking_control=bool(deblocking_control),
+    )
+
+
 def sps_of(access_unit: bytes) -> bytes:
+    return parameter_set(access_unit, 7)
+
+
+def pps_of(access_unit: bytes) -> bytes:
+    return parameter_set(access_unit, 8)
+
+
+def parameter_set(access_unit: bytes, kind: int) -> bytes:
+    """The access unit's SPS (kind 7) or PPS (kind 8)."""
     for unit in nal_units(access_unit):
-        if unit[0] & 0x1F == 7:
+        if unit[0] & 0x1F == kind:
             return unit
-    raise ValueError("no sequence parameter set in this access unit")
+    raise ValueError(f"no {'sequence' if kind == 7 else 'picture'} parameter set here")

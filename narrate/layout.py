@@ -27,22 +27,29 @@ def text_height(face: FontChain) -> int:
     return ascent + descent
 
 
-def wrap(text: str, face: FontChain, width: int) -> list[str]:
-    """Greedy word wrap by measured width; a word wider than the line is split by characters."""
+def wrap(text: str, face: FontChain, width: int, limit: int | None = None) -> list[str]:
+    """Greedy word wrap by measured width; a word wider than the line is split by characters.
+    With a `limit`, wrapping stops at limit + 1 lines: enough to know the text does not fit
+    (a long heading is measured once a size, not wrapped whole at every size).
+
+    No more than width + 1 characters fit `width` pixels (no glyph that shows is narrower
+    than a pixel), so a word of thousands of characters is never measured whole: measuring
+    goes a character at a time (fonts.FontChain)."""
     lines: list[str] = []
     current = ""
+    full = (limit + 1) if limit is not None else None
     for word in text.split():
         candidate = f"{current} {word}" if current else word
-        if face.getlength(candidate) <= width:
+        if len(candidate) <= width + 1 and face.getlength(candidate) <= width:
             current = candidate
             continue
         if current:
             lines.append(current)
-        current = ""
-        while face.getlength(word) > width:
-            cut = longest_prefix(word, face, width)
+        while len(lines) != full and (cut := longest_prefix(word, face, width)) < len(word):
             lines.append(word[:cut])
             word = word[cut:]
+        if len(lines) == full:
+            return lines
         current = word
     if current:
         lines.append(current)
@@ -50,7 +57,14 @@ def wrap(text: str, face: FontChain, width: int) -> list[str]:
 
 
 def longest_prefix(word: str, face: FontChain, width: int) -> int:
-    low, high = 1, len(word)
+    """The most characters of `word` that fit `width` (at least one, at most width + 1):
+    prefixes twice as long each time until one does not fit, then a binary search, so a
+    line's worth is measured a few times over, not the whole word."""
+    end = min(len(word), width + 1)
+    low, high = 1, 2
+    while high <= end and face.getlength(word[:high]) <= width:
+        low, high = high, 2 * high
+    high = min(high - 1, end)
     while low < high:
         middle = (low + high + 1) // 2
         if face.getlength(word[:middle]) <= width:
@@ -79,10 +93,10 @@ def fit(
     while True:
         face = chain(font_paths, size)
         line_height = round(size * line_spacing)
-        lines = wrap(text, face, width)
         allowed = max(1, 1 + (height - text_height(face)) // line_height)
         if max_lines is not None:
             allowed = min(allowed, max_lines)
+        lines = wrap(text, face, width, allowed)
         if len(lines) <= allowed:
             return FittedText(face, lines, line_height)
         if size <= min_size:

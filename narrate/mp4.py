@@ -22,6 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+# What this writer (and h264's skip frames) make, in the cache key of a finished video: a
+# change to either changes it, so no video written the old way is taken from the cache.
+WRITER_VERSION = 2
 MOVIE_TIMESCALE = 1000
 VIDEO_TICKS = 512  # per frame: the video timescale is fps * 512, as ffmpeg writes it
 AAC_SAMPLES = 1024
@@ -62,8 +65,9 @@ def full_box(kind: bytes, version: int, flags: int, *parts: bytes) -> bytes:
 
 
 class VideoSamples:
-    """Annex B access units (start codes) to MP4 samples (length-prefixed NAL units), noting
-    the parameter sets seen, for the avcC box."""
+    """Annex B access units (start codes) to MP4 samples (length-prefixed NAL units). The
+    parameter sets go to the avcC box only (an `avc1` stream carries them there, not in its
+    samples), so they are taken out of the samples and noted."""
 
     def __init__(self) -> None:
         self.sps: dict[bytes, None] = {}
@@ -77,7 +81,8 @@ class VideoSamples:
                 self.sps[nal] = None
             elif kind == 8:
                 self.pps[nal] = None
-            parts += [struct.pack(">I", len(nal)), nal]
+            else:
+                parts += [struct.pack(">I", len(nal)), nal]
         return b"".join(parts)
 
 
@@ -263,7 +268,29 @@ def copy_into(source: BinaryIO, out: BinaryIO, size: int) -> None:
 
 def chapter_samples(chapters: list[Chapter]) -> list[bytes]:
     """3GPP timed text samples: a 16-bit length, then the UTF-8 text."""
-    return [struct.pack(">H", len(c.title.encode())) + c.title.encode() for c in chapters]
+    names = [utf8(chapter.title, TEXT_BYTES) for chapter in chapters]
+    return [struct.pack(">H", len(name)) + name for name in names]
+
+
+TEXT_BYTES = 1024  # a chapter name in the text track: far more than any player shows
+CHPL_BYTES = 255  # and in Nero's chpl, whose length field is one byte
+
+
+def utf8(text: str, limit: int) -> bytes:
+    """`text` in UTF-8, cut to at most `limit` bytes at a character boundary (what cannot be
+    encoded, such as a lone surrogate, becomes "?")."""
+    data = text.encode("utf-8", "replace")
+    if len(data) <= limit:
+        return data
+    return data[:limit].decode("utf-8", "ignore").encode("utf-8")
+
+
+def chapter_durations(chapters: list[Chapter]) -> list[int]:
+    """Each chapter's sample duration (ms): from its start to the next one's, the last to its
+    end, so the samples start where the chapters do (the first at 0)."""
+    starts = [round(chapter.start * MOVIE_TIMESCALE) for chapter in chapters]
+    ends = [*starts[1:], round(chapters[-1].end * MOVIE_TIMESCALE)] if chapters else []
+    return [max(1, end - start) for start, end in zip(starts, ends, strict=True)]
 
 
 def build_moov(
@@ -278,7 +305,8 @@ def build_moov(
     fps, rate = movie.fps, movie.audio.sample_rate
     video_seconds = len(video.sizes) / fps
     audio_seconds = len(audio.sizes) * AAC_SAMPLES / rate
-    seconds = max(video_seconds, audio_seconds)
+    chapter_seconds = sum(chapter_durations(movie.chapters)) / MOVIE_TIMESCALE
+    seconds = max(video_seconds, audio_seconds, chapter_seconds)  # the longest track's
     chapter_track = 3 if movie.chapters else 0
     refer = box(b"tref", box(b"chap", struct.pack(">I", 3))) if chapter_track else b""
     width, height = movie.size
@@ -315,7 +343,7 @@ def build_moov(
         ),
     ]
     if chapter_track:
-        traks.append(chapter_trak(movie.chapters, texts, seconds, chapter_at + base, large))
+        traks.append(chapter_trak(movie.chapters, texts, chapter_at + base, large))
     mvhd = full_box(
         b"mvhd",
         0,
@@ -417,8 +445,8 @@ def sample_tables(
 def avc_entry(movie: Movie) -> bytes:
     """The avc1 sample entry with its avcC: every parameter set the stream uses."""
     sps, pps = list(movie.parameters.sps), list(movie.parameters.pps)
-    if not sps or not pps:
-        raise ValueError("no parameter sets in the video")
+    if len(sps) != 1 or len(pps) != 1:  # one of each serves every picture
+        raise ValueError(f"the video has {len(sps)} SPS and {len(pps)} PPS, not one of each")
     profile, compatibility, level = sps[0][1], sps[0][2], sps[0][3]
     config = bytearray([1, profile, compatibility, level, 0xFF, 0xE0 | len(sps)])
     for nal in sps:
@@ -477,14 +505,11 @@ def descriptor(tag: int, *parts: bytes) -> bytes:
     return bytes([tag, len(payload)]) + payload
 
 
-def chapter_trak(
-    chapters: list[Chapter], texts: list[bytes], seconds: float, offset: int, large: bool
-) -> bytes:
-    """A disabled 3GPP text track, one sample per chapter: QuickTime's chapter list."""
-    durations = [
-        (1, max(1, round(c.end * MOVIE_TIMESCALE) - round(c.start * MOVIE_TIMESCALE)))
-        for c in chapters
-    ]
+def chapter_trak(chapters: list[Chapter], texts: list[bytes], offset: int, large: bool) -> bytes:
+    """A disabled 3GPP text track, one sample per chapter: QuickTime's chapter list. Its
+    timescale is the movie's, and its duration the sum of its samples' (ISO/IEC 14496-12
+    8.3.2), not the movie's."""
+    durations = [(1, duration) for duration in chapter_durations(chapters)]
     track = Track(sizes=array("I", map(len, texts)))
     position = offset
     for text in texts:  # one chunk per sample, each already at its final offset
@@ -501,7 +526,7 @@ def chapter_trak(
     )
     return trak(
         3,
-        seconds,
+        sum(d for _, d in durations) / MOVIE_TIMESCALE,
         b"text",
         MOVIE_TIMESCALE,
         sum(d for _, d in durations),
@@ -517,14 +542,14 @@ def chapter_trak(
 
 def udta(movie: Movie) -> bytes:
     """The title (iTunes-style metadata) and the chapters again as Nero's chpl (up to 255)."""
-    title = movie.title.encode()
+    title = movie.title.encode("utf-8", "replace")
     data = full_box(b"data", 0, 1, bytes(4), title)
     ilst = box(b"ilst", box(b"\xa9nam", data))
     hdlr = full_box(b"hdlr", 0, 0, bytes(4), b"mdir", b"appl", bytes(8), b"\x00")
     meta = full_box(b"meta", 0, 0, hdlr, ilst)
     entries = []
     for chapter in movie.chapters[:255]:
-        name = chapter.title.encode()[:255].decode("utf-8", "ignore").encode()
+        name = utf8(chapter.title, CHPL_BYTES)
         entries.append(struct.pack(">QB", round(chapter.start * 10_000_000), len(name)) + name)
     chpl = full_box(b"chpl", 1, 0, bytes(4), bytes([len(entries)]), *entries)
     return box(b"udta", meta, chpl if entries else b"")

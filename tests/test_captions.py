@@ -13,7 +13,13 @@ import srt
 import webvtt
 
 from narrate.cache import Cache
-from narrate.captions import LINE_CHARS, sentence_cues, split_words, wrap_lines
+from narrate.captions import (
+    LINE_CHARS,
+    sentence_cue_lines,
+    sentence_cues,
+    split_words,
+    wrap_lines,
+)
 from narrate.chapters import clock
 from narrate.ffmpeg import ffmpeg_exe
 from narrate.models import Settings, WordMark
@@ -67,6 +73,20 @@ def test_cue_parts_start_at_their_first_word():
              for i, w in enumerate(["One", "two", "three", "four", "five", "six"])]  # fmt: skip
     cues = sentence_cues(text, 10.0, 16.0, marks)
     assert cues[0].start == 10.0 and cues[-1].end == 16.0
+
+
+def test_a_word_longer_than_a_cue_is_spread_over_cues_of_two_lines():
+    # One 5,000-character word made a cue of 120 lines in captions.srt (and a caption
+    # picture taller than the frame).
+    text = "Before " + "x" * 5000 + " after."
+    marks = [WordMark(start=1.0, char_start=0, char_end=6), WordMark(start=2.0, char_start=7,
+             char_end=5007), WordMark(start=3.0, char_start=5008, char_end=5014)]  # fmt: skip
+    cues = sentence_cues(text, 1.0, 4.0, marks)
+    assert all(len(cue.lines) <= 2 for cue in cues)
+    assert all(len(line) <= LINE_CHARS for cue in cues for line in cue.lines)
+    assert "".join("".join(cue.lines) for cue in cues).replace(" ", "") == text.replace(" ", "")
+    # the pictures drawn for the sentence are the cues shown: one each
+    assert [cue.lines for cue in cues] == sentence_cue_lines(text)[0]
 
 
 @pytest.fixture(scope="module")

@@ -92,3 +92,46 @@ def test_pixels_of_a_picture_are_pillows_own(tmp_path: Path):
     image.save(tmp_path / "p.png")
     opened = Image.open(tmp_path / "p.png")  # not loaded yet
     assert pixels_of(opened) == image.tobytes() == pixels_of(image)
+
+
+@pytest.mark.parametrize("size", [(320, 180), (1080, 1920)])
+@pytest.mark.parametrize(
+    "narration", ["y" * 15000 + ".", "😀" * 2000 + ".", "A word. " + "w" * 200 + " and more."]
+)
+def test_a_caption_stays_inside_the_card_whatever_the_text(size, narration):
+    # Issue 11: a 15,000-character word made one cue of 358 lines; its strip was taller than
+    # the card, the picture came out too big, and x264 "did not write the frames asked for".
+    from narrate.captions import sentence_cue_lines
+    from narrate.draw import caption_strip
+    from narrate.pictures import pixels_of
+
+    card = blank_card(THEME, *size).image
+    for cues in sentence_cue_lines(narration):
+        for lines in cues:
+            top, strip = caption_strip(card, lines, THEME)
+            assert top >= 0 and top + strip.height <= card.height
+            assert strip.width == card.width
+            assert len(pixels_of(strip)) == 3 * strip.width * strip.height
+
+
+@pytest.mark.parametrize("word", ["x" * 5000, "😀" * 2000])
+def test_a_huge_word_is_wrapped_without_measuring_it_whole(word):
+    # Issue 11: a heading of one 5,000-character word took 33 s to lay out at 320x180: every
+    # font size wrapped all of it, measuring the rest of the word again for every line.
+    from narrate.fonts import chain
+    from narrate.layout import wrap
+
+    face = chain(THEME.font_paths(True), 40)
+
+    class Counting:
+        measured = 0
+
+        def getlength(self, text: str) -> float:
+            Counting.measured += len(text)
+            return face.getlength(text)
+
+    lines = wrap(word, Counting(), 600, limit=3)  # type: ignore[arg-type]
+    assert len(lines) == 4 and all(face.getlength(line) <= 600 for line in lines)
+    assert "".join(lines) == word[: len("".join(lines))]
+    assert Counting.measured < 20 * 600
+    assert wrap(word, face, 600) == lines + wrap(word[len("".join(lines)) :], face, 600)

@@ -6,11 +6,21 @@ import subprocess
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image, ImageDraw
 
 from narrate.encode import encode_pictures, held, load_pack
 from narrate.ffmpeg import ffmpeg_exe
-from narrate.h264 import Bits, Numbering, Writer, escape, rewrite, rewrite_head, unescape
+from narrate.h264 import (
+    Bits,
+    Numbering,
+    Writer,
+    escape,
+    parameters,
+    rewrite,
+    rewrite_head,
+    unescape,
+)
 
 
 def picture(colour: str, text: str) -> Image.Image:
@@ -53,8 +63,9 @@ def test_held_pictures_decode_exactly(tmp_path: Path):
     video = tmp_path / "held.h264"
     video.write_bytes(b"".join(held(pack, timeline)[0]))
     raw = subprocess.run(
-        [ffmpeg_exe(), "-v", "error", "-r", "30", "-f", "h264", "-i", str(video),
-         "-f", "rawvideo", "-pix_fmt", "rgb24", "-"], capture_output=True, check=True,
+        [ffmpeg_exe(), "-v", "error", "-xerror", "-err_detect", "explode", "-r", "30",
+         "-f", "h264", "-i", str(video), "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+        capture_output=True, check=True,
     ).stdout  # fmt: skip
     frames = np.frombuffer(raw, dtype=np.uint8).reshape(-1, 180, 320, 3).astype(int)
     assert len(frames) == sum(timeline)
@@ -77,3 +88,27 @@ def test_renumbering_rewrites_only_the_head_of_a_slice_the_same_way():
         payload = escape(rbsp)
         whole = escape(rewrite(unescape(payload), rules, trial))
         assert rewrite_head(payload, rules, trial) == whole, trial
+
+
+def test_a_picture_of_the_wrong_size_is_refused_before_x264(tmp_path: Path):
+    # Issue 11: a caption strip taller than the card made a picture too big; ffmpeg cut the
+    # pipe into other frames and the render ended in "x264 did not write the frames asked for".
+    right, wrong = picture("#203040", "a").tobytes(), bytes(3 * 320 * 181)
+    with pytest.raises(ValueError, match="not 320x180 RGB"):
+        encode_pictures([lambda: right, lambda: wrong], {0}, (320, 180), 30, tmp_path / "p.h264")
+
+
+def test_skip_frames_refuse_pictures_in_another_entropy_coding(tmp_path: Path):
+    # Issue 11: pictures in CABAC (x264's PPS) and skip frames in CAVLC (a PPS of their own)
+    # switched entropy coding within the stream. Skip frames use the pictures' PPS, and a
+    # CABAC one is refused rather than mixed.
+    units = encode_pictures(
+        [lambda: picture("#203040", "a").tobytes()], {0}, (320, 180), 30, tmp_path / "p"
+    )
+    sps, pps = (
+        unit for unit in units[0].split(b"\x00\x00\x00\x01") if unit and unit[0] & 0x1F in (7, 8)
+    )
+    assert Bits(unescape(pps[1:])).ue() == parameters(sps, pps).pps_id
+    cabac = Writer().ue(0).ue(0).u(1, 1).u(1, 0).ue(0).ue(0).ue(0).u(1, 0).u(2, 0).rbsp()
+    with pytest.raises(ValueError, match="CABAC"):
+        parameters(sps, b"\x68" + escape(cabac))

@@ -157,3 +157,32 @@ def test_samples_are_copied_whole_in_the_kernel_or_not(tmp_path: Path, monkeypat
         mp4.copy_into(source, out, len(data))
         out.write(b"tail")
     assert (tmp_path / "out").read_bytes() == b"head" + data + b"tail"
+
+
+def test_chapter_names_of_any_length_are_cut_to_fit(tmp_path: Path, streams):
+    # Issue 11: a heading of 100,000 characters crashed the writer ("'H' format requires
+    # 0 <= number <= 65535"): a text sample's length is 16 bits, a chpl title's 8 bits.
+    pack, audio = streams
+    names = ["é" * 100_000, "😀" * 2000 + "end", "bad \udcff surrogate"]
+    chapters = [
+        Chapter(0.0, 1.5, names[0]),
+        Chapter(1.5, 3.0, names[1]),
+        Chapter(3.0, 4.5, names[2]),
+    ]
+    samples = VideoSamples()
+    scenes = [held(pack, timeline, samples.convert) for timeline in SCENES]
+    output = tmp_path / "out.mp4"
+    write_mp4(output, iter(scenes), samples, FPS, SIZE, [audio], "é" * 100_000, chapters)
+    data = output.read_bytes()
+    chpl = data[data.index(b"chpl") + 12 :]  # past version, flags, 4 reserved bytes
+    assert chpl[0] == 3
+    position = 1
+    for name in names:  # each entry: a 64-bit start, an 8-bit length, the title
+        length = chpl[position + 8]
+        title = chpl[position + 9 : position + 9 + length].decode("utf-8")  # whole characters
+        assert title and name.startswith(title.replace("?", "\udcff")) and length <= 255
+        position += 9 + length
+    metadata = ffmpeg("-i", str(output), "-f", "ffmetadata", "-").decode("utf-8")
+    titles = re.findall(r"\[CHAPTER\][^\[]*?title=(.*)", metadata)
+    assert len(titles) == 3 and titles[0].startswith("éééé") and titles[1].startswith("😀")
+    ffmpeg("-i", str(output), "-f", "null", "-")  # decodes without an error
