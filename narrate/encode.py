@@ -21,7 +21,8 @@ from narrate.h264 import (
     Numbering,
     access_units,
     is_idr,
-    numbering,
+    parameters,
+    pps_of,
     renumber,
     skip_frame,
     sps_of,
@@ -32,7 +33,9 @@ X264_ARGS = [
     *("-profile:v", "high", "-pix_fmt", "yuv420p", "-forced-idr", "1"),
     "-x264-params",
     "keyint=600:min-keyint=1:scenecut=0:bframes=0:ref=1:aud=1:repeat-headers=1:stitchable=1"
-    ":threads=1:rc-lookahead=0:mbtree=0:sync-lookahead=0:weightp=0",
+    # CAVLC, like the skip frames (h264.skip_frame): one PPS and one entropy coding for every
+    # picture of the video (README, Speed, says what it costs)
+    ":threads=1:rc-lookahead=0:mbtree=0:sync-lookahead=0:weightp=0:cabac=0",
 ]
 
 
@@ -60,7 +63,10 @@ def encode_pictures(
 
     def frames() -> Iterator[bytes]:
         for draw in pictures:
-            yield draw()
+            pixels = draw()
+            if len(pixels) != 3 * width * height:  # ffmpeg would cut the pipe into other frames
+                raise ValueError(f"a picture of {len(pixels)} bytes, not {width}x{height} RGB")
+            yield pixels
 
     forced = "+".join(f"eq(n,{index})" for index in sorted(keyframes))
     run_ffmpeg_fed(
@@ -91,9 +97,10 @@ def load_pack(path: Path) -> Pack:
     pictures = access_units(path.read_bytes())
     if not pictures or not is_idr(pictures[0]):
         raise RuntimeError(f"{path.name}: not a pack of pictures")
-    if len({sps_of(unit) for unit in pictures if is_idr(unit)}) != 1:
+    keyframes = [unit for unit in pictures if is_idr(unit)]
+    if len({(sps_of(unit), pps_of(unit)) for unit in keyframes}) != 1:
         raise RuntimeError(f"{path.name}: pictures encoded with different parameter sets")
-    return Pack(pictures=pictures, rules=numbering(sps_of(pictures[0])))
+    return Pack(pictures=pictures, rules=parameters(sps_of(pictures[0]), pps_of(pictures[0])))
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,8 @@ class Pyttsx3Engine:
     _words: list[tuple[float, int, int]] = []
     _driver_callback: Any = None
     _voices: list[Voice] | None = None
+    _failure: BaseException | None = None  # raised in the synthesis callback
+    _waiting: threading.Event | None = None  # set when the current utterance ends
 
     def __init__(self) -> None:
         with Pyttsx3Engine._lock:
@@ -93,7 +95,20 @@ class Pyttsx3Engine:
                 start = event.text_position - 1
                 cls._words.append((event.audio_position / 1000, start, start + event.length))
             index += 1
-        return int(cls._driver_callback(wav, samples, events))
+        try:
+            return int(cls._driver_callback(wav, samples, events))
+        except Exception as exc:  # noqa: BLE001 - e.g. the WAV cannot be written (disk full)
+            # An exception cannot leave a ctypes callback (Python prints it and goes on, and
+            # the utterance never finishes): note it, stop this utterance, and let
+            # synthesize() raise it.
+            cause = exc.__context__ if isinstance(exc.__context__, OSError) else exc
+            cls._failure = cause
+            driver = cls._engine.proxy._driver
+            driver._speaking, driver._data_buffer = False, b""
+            cls._engine.proxy.setBusy(False)
+            if cls._waiting is not None:
+                cls._waiting.set()
+            return 1  # espeak-ng: abort the synthesis
 
     def voices(self) -> list[Voice]:
         if Pyttsx3Engine._voices is None:  # the installed voices: listed once per process
@@ -123,7 +138,8 @@ class Pyttsx3Engine:
             _espeak.SetParameter(_espeak.RATE, rate, 0)
             _espeak.Synchronize()
             self._finished.clear()
-            Pyttsx3Engine._words = []
+            Pyttsx3Engine._words, Pyttsx3Engine._failure = [], None
+            Pyttsx3Engine._waiting = self._finished
             # Straight to the driver: runAndWait's loop sleeps 10 ms per utterance after it
             # is done. The finished-utterance callback says when the WAV is written.
             driver = engine.proxy._driver
@@ -132,6 +148,10 @@ class Pyttsx3Engine:
             self._finished.wait(UTTERANCE_TIMEOUT)
             _espeak.Synchronize()
             words = list(Pyttsx3Engine._words)
+            if (failure := Pyttsx3Engine._failure) is not None:
+                if isinstance(failure, OSError) and failure.filename is None:
+                    raise OSError(failure.errno, failure.strerror, str(path)) from failure
+                raise failure
         return [WordMark(start=s, char_start=a, char_end=b) for s, a, b in words]
 
 

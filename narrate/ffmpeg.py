@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import importlib.util
 import os
 import re
@@ -48,8 +49,11 @@ def run_ffmpeg(args: list[str], doing: str, file: Path) -> str:
     return result.stderr
 
 
-def ffmpeg_failure(stderr: str, returncode: int, doing: str, file: Path) -> NarrateError:
-    """One line naming the file, ffmpeg's last error and a hint where we know one."""
+def ffmpeg_failure(stderr: str, returncode: int, doing: str, file: Path) -> Exception:
+    """One line naming the file, ffmpeg's last error and a hint where we know one. A full disk
+    is an OSError (ENOSPC), as when narrate writes: the render says which folder is full."""
+    if "No space left on device" in stderr:
+        return OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(file))
     lines = [line for line in stderr.strip().splitlines() if line.strip()]
     last = lines[-1].strip() if lines else f"exit code {returncode}"
     hint = next((h for key, h in HINTS.items() if key in stderr), "")

@@ -65,6 +65,19 @@ def test_corrupt_entry_is_detected_and_removed(tmp_path: Path):
     assert not entry.exists()
 
 
+def test_a_plain_file_where_a_claim_belongs_does_not_block_the_key(tmp_path: Path):
+    # A cache copied without its links held plain files at the claims' names: every later
+    # render missed the key, and stored it again, for ever.
+    cache = Cache(tmp_path / "cache")
+    key = make_key("thing", text="hello")
+    (tmp_path / "cache" / "thing").mkdir(parents=True)
+    (tmp_path / "cache" / "thing" / f"{key}.bin").write_bytes(b"a copy, not a link")
+    source = tmp_path / "a.bin"
+    source.write_bytes(b"payload")
+    entry = cache.put("thing", key, "bin", source)
+    assert Cache(tmp_path / "cache").get("thing", key, "bin") == entry
+
+
 def test_disabled_cache_never_stores(tmp_path: Path):
     cache = Cache(None)
     source = tmp_path / "a.bin"
@@ -80,10 +93,13 @@ def test_concurrent_writers_leave_valid_entries(tmp_path: Path):
         source = tmp_path / f"{number}.bin"
         source.write_bytes(bytes([number]) * 200_000)
         sources.append(source)
+    contents = {s.read_bytes() for s in sources}
     with ThreadPoolExecutor(8) as pool:
-        list(pool.map(lambda s: cache.put("thing", "same-key", "bin", s), sources * 4))
+        stored = set(pool.map(lambda s: cache.put("thing", "same-key", "bin", s), sources * 4))
+    # The first stored is the entry every writer gets (and its file now holds).
     entry = cache.get("thing", "same-key", "bin")
-    assert entry is not None and entry.read_bytes() in {s.read_bytes() for s in sources}
+    assert stored == {entry} and entry is not None and entry.read_bytes() in contents
+    assert {s.read_bytes() for s in sources} == {entry.read_bytes()}
     assert not list((tmp_path / "cache" / "thing").glob(".tmp-*"))
 
 
