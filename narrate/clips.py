@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import re
 import wave
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache, partial
 from pathlib import Path
@@ -18,10 +18,13 @@ from pydantic import TypeAdapter
 
 from narrate.cache import Cache, make_key
 from narrate.models import WordMark
-from narrate.spoken import speakable
-from narrate.tts import TTSEngine, synthesize_checked
+from narrate.spoken import short_words, speakable
+from narrate.tts import TTSEngine, UnusableSpeech, most_seconds, synthesize_checked, wav_seconds
 
-CLIP_FORMAT = 3  # bump when trimming, loudness or word placement changes
+CLIP_FORMAT = 5  # bump when trimming, loudness, word placement or the entry changes
+UTTERANCE = 1000  # characters the engine says at once: espeak-ng takes longer per character
+# the longer an utterance, and crashes on ~32,000 characters without a space
+SILENCE_RATE = 22050  # Hz, espeak-ng's (a clip without speech is silence at this rate)
 WORDS = TypeAdapter(list[WordMark])
 LOUD = 600  # a sample this loud is speech, not silence (about -35 dBFS)
 KEEP_BEFORE = 0.02  # seconds kept before the first sound
@@ -34,6 +37,7 @@ class Clip:
     sample_rate: int
     words: list[WordMark]  # starts in seconds into the clip, positions in the display text
     spoken: str  # what the voice said
+    problem: str = ""  # why the speech is a stand-in (not stored in the cache), if it is
 
     @property
     def duration(self) -> float:
@@ -72,6 +76,7 @@ class Voicing:
     folder: Path  # made clips, before they go into the cache
     cache: Cache
     lexicon: Path | None = None
+    warn: Callable[[str], None] = lambda message: None  # hears of a sentence not spoken
 
     def key(self, text: str) -> str:
         return clip_key(text, self.voice, self.rate, self.engine, self.lexicon)
@@ -81,29 +86,32 @@ def clip_for(text: str, how: Voicing) -> Clip:
     """The clip for one sentence, from the cache when it was spoken before. The voice says
     the sentence's spoken form; its word marks point back into the display text."""
     key, request = clip_request(text, how)
-    audio = how.cache.read("sentence", key, "wav")
-    marks = how.cache.read("words", key, "json")
-    if audio is None or marks is None:
+    entry, problem = how.cache.read("sentence", key, "clip"), ""
+    if entry is None:
         how.folder.mkdir(parents=True, exist_ok=True)
         # The default engine makes the clip in its worker process (speaker.py).
         make = getattr(how.engine, "make_clip", None) or partial(make_clip, how.engine)
-        marks = make(*request)
-        wav_path, words_path = how.folder / f"{key}.wav", how.folder / f"{key}.json"
-        words_path.write_bytes(marks)
-        audio = wav_path.read_bytes()
-        how.cache.put("sentence", key, "wav", wav_path)
-        how.cache.put("words", key, "json", words_path)
+        try:
+            made = make(*request) + b"\0" + request[-1].read_bytes()
+        except UnusableSpeech as exc:  # one sentence's odd audio never fails a render
+            entry, problem = stand_in(*request, str(exc))
+            how.warn(problem)
+        else:
+            # Word times and WAV in one entry, so they come from one synthesis; espeak-ng's
+            # differ run to run, so the clip used is the one stored first (cache.py).
+            entry = how.cache.put_bytes("sentence", key, "clip", made)
+    marks, _, audio = entry.partition(b"\0")  # JSON has no NUL byte
     with wave.open(io.BytesIO(audio), "rb") as source:
         samples, sample_rate = source.readframes(source.getnframes()), source.getframerate()
     spoken = speakable(text, how.lexicon)[0] or text
-    return Clip(samples, sample_rate, WORDS.validate_json(marks), spoken)
+    return Clip(samples, sample_rate, WORDS.validate_json(marks), spoken, problem)
 
 
 def prepare_clip(text: str, how: Voicing) -> tuple[bool, bool]:
     """Whether a sentence is not in the cache, and whether its clip was started now (by an
     engine that works on its own: speaker.py; clip_for then waits for it)."""
     key, request = clip_request(text, how)
-    if how.cache.has("sentence", key, "wav"):
+    if how.cache.has("sentence", key, "clip"):
         return False, False
     if (prepare := getattr(how.engine, "prepare_clip", None)) is None:
         return True, False
@@ -118,7 +126,7 @@ def clip_request(
     """A sentence's cache key, and make_clip's arguments after the engine."""
     spoken, owners = speakable(text, how.lexicon)
     key = how.key(text)
-    said = spoken or text  # nothing left to say (only symbols): say it as written
+    said = spoken or short_words(text)  # nothing left to say (only symbols): as written
     owned = tuple(owners) if spoken else None
     return key, (said, text, owned, how.voice, how.rate, how.folder / f"{key}.wav")
 
@@ -134,9 +142,108 @@ def make_clip(
 ) -> bytes:
     """Say `said`, trim and level it into wav_path; the word marks (on the display text
     when `owners` maps the spoken characters to its tokens) as JSON."""
+    if not said:  # nothing to say at all (spoken.py drops runs too long to be words)
+        return WORDS.dump_json(silence(text, 0.5, wav_path))
     raw = wav_path.with_name(f"{wav_path.stem}-raw.wav")
-    _, found = synthesize_checked(engine, said, raw, voice, rate)
+    found = say(engine, said, raw, voice, rate)
     return WORDS.dump_json(display_marks(trim(raw, found, wav_path), text, owners))
+
+
+def say(engine: TTSEngine, said: str, raw: Path, voice: str, rate: int) -> list[WordMark]:
+    """`said` synthesized and checked into `raw`, in utterances of at most UTTERANCE
+    characters joined into one WAV; the word marks on `said`."""
+    pieces = utterances(said)
+    if len(pieces) == 1:
+        return synthesize_checked(engine, said, raw, voice, rate)[1]
+    marks: list[WordMark] = []
+    sound: list[bytes] = []
+    sample_rate, seconds = SILENCE_RATE, 0.0
+    for number, (offset, piece) in enumerate(pieces):
+        part = raw.with_name(f"{raw.stem}-{number}.wav")
+        speech, words = synthesize_checked(engine, piece, part, voice, rate)
+        with wave.open(str(part), "rb") as source:
+            sound.append(source.readframes(source.getnframes()))
+        part.unlink()
+        sample_rate = speech.sample_rate
+        marks += [
+            w.model_copy(
+                update={
+                    "start": round(w.start + seconds, 4),
+                    "char_start": w.char_start + offset,
+                    "char_end": w.char_end + offset,
+                }
+            )
+            for w in words
+        ]
+        seconds += speech.duration
+    write_wav(raw, b"".join(sound), sample_rate)
+    return marks
+
+
+def utterances(said: str) -> list[tuple[int, str]]:
+    """`said` in pieces of at most UTTERANCE characters, each with where it starts: cut after
+    a comma (or ;:) in the second half of the piece if there is one, else at a space."""
+    pieces: list[tuple[int, str]] = []
+    start = 0
+    while len(said) - start > UTTERANCE:
+        window = said[start : start + UTTERANCE]
+        cut = max(window.rfind(", "), window.rfind("; "), window.rfind(": ")) + 1
+        if cut < UTTERANCE // 2:
+            cut = window.rfind(" ")
+        if cut <= 0:  # no space (spoken.py keeps words short): cut anyway
+            cut = UTTERANCE
+        pieces.append((start, window[:cut]))
+        start += cut + (window[cut : cut + 1] == " ")
+    pieces.append((start, said[start:]))
+    return pieces
+
+
+def stand_in(
+    said: str,
+    text: str,
+    owners: Sequence[int] | None,
+    voice: str,
+    rate: int,
+    wav_path: Path,
+    problem: str,
+) -> tuple[bytes, str]:
+    """A clip for a sentence the engine gave no usable speech for (its entry, and the warning
+    that says so): what the engine wrote when it is a WAV of a length some voice could take,
+    else silence as long as the sentence would take. Its words are spread over it."""
+    raw = wav_path.with_name(f"{wav_path.stem}-raw.wav")
+    seconds = wav_seconds(raw)
+    quoted = " ".join(text.split())
+    quoted = quoted if len(quoted) <= 60 else quoted[:59] + "…"
+    if 0 < seconds <= most_seconds(said, rate):
+        marks = trim(raw, spread(text, seconds), wav_path)
+        warning = f"the speech of “{quoted}” did not pass its check ({problem}); used as it is"
+    else:
+        marks = silence(text, min(30.0, max(0.5, len(text.split()) * 60 / rate)), wav_path)
+        warning = f"no usable speech for “{quoted}” ({problem}); it is silent in the video"
+    return WORDS.dump_json(marks) + b"\0" + wav_path.read_bytes(), warning
+
+
+def silence(text: str, seconds: float, path: Path) -> list[WordMark]:
+    """`seconds` of silence at `path`; the marks of the words of `text` spread over it."""
+    write_wav(path, b"\0\0" * round(seconds * SILENCE_RATE), SILENCE_RATE)
+    return spread(text, seconds)
+
+
+def spread(text: str, seconds: float) -> list[WordMark]:
+    """A mark for each word of `text`, evenly over `seconds`."""
+    spans = [(m.start(), m.end()) for m in re.finditer(r"\S+", text)]
+    return [
+        WordMark(start=round(n * seconds / len(spans), 4), char_start=start, char_end=end)
+        for n, (start, end) in enumerate(spans)
+    ]
+
+
+def write_wav(path: Path, pcm: bytes, rate: int) -> None:
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(pcm)
 
 
 def display_marks(marks: list[WordMark], text: str, owners: Sequence[int] | None) -> list[WordMark]:
@@ -167,11 +274,7 @@ def trim(raw: Path, words: list[WordMark], output: Path) -> list[WordMark]:
     end = min(len(samples), last + round(KEEP_AFTER * rate))
     # Each sentence at the target loudness, peaks limited: whole scenes then need no pass.
     level = normalize(samples[begin:end].astype(np.float32) / 32768, rate)
-    with wave.open(str(output), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(rate)
-        out.writeframes(np.round(level * 32767).astype("<i2").tobytes())
+    write_wav(output, np.round(level * 32767).astype("<i2").tobytes(), rate)
     placed = []
     for word in words:
         at = max(first, round(word.start * rate))

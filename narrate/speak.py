@@ -30,11 +30,14 @@ def speak(
     advance: Callable[[], None] | None = None,
     spoken: Callable[[int, Speech], None] | None = None,
     order: list[int] | None = None,
+    warn: Callable[[str], None] = lambda message: None,
 ) -> list[Speech]:
     """Each scene's narration as folder/NN.wav with its sentences timed, in scene order.
     Scenes are spoken in `order` (numbers from 1; default: scene order); `spoken` hears of
-    each scene as soon as it is done, so its sound can be processed meanwhile."""
-    how = voicing(settings, engine, folder, cache or Cache(None))
+    each scene as soon as it is done, so its sound can be processed meanwhile. A sentence
+    the engine gives no usable speech for is said as well as it can be, and `warn` hears
+    of it (clips.stand_in)."""
+    how = voicing(settings, engine, folder, cache or Cache(None), warn)
     folder.mkdir(parents=True, exist_ok=True)
     speeches: dict[int, Speech] = {}
     for number in order or range(1, len(script.scenes) + 1):
@@ -51,10 +54,17 @@ def speak(
     return [speeches[number] for number in range(1, len(script.scenes) + 1)]
 
 
-def voicing(settings: Settings, engine: TTSEngine, folder: Path, cache: Cache) -> Voicing:
+def voicing(
+    settings: Settings,
+    engine: TTSEngine,
+    folder: Path,
+    cache: Cache,
+    warn: Callable[[str], None] = lambda message: None,
+) -> Voicing:
     """How speak() says the sentences; their clips are made in folder/.clips."""
     voice = resolve_voice(engine, settings.voice)
-    return Voicing(voice, settings.rate, engine, folder / ".clips", cache, settings.lexicon)
+    clips = folder / ".clips"
+    return Voicing(voice, settings.rate, engine, clips, cache, settings.lexicon, warn)
 
 
 def prepare(
@@ -102,7 +112,7 @@ def speak_scene(
     clips = [clip_for(s.text, how) for s in sentences]
     speech = assemble_speech(sentences, clips, settings, path)
     done(speech)  # its sound can be encoded while it is stored
-    if cache.enabled:
+    if cache.enabled and not any(clip.problem for clip in clips):  # a stand-in: not kept
         cache.put("speech", key, "wav", path)
         cache.put_bytes("timing", key, "json", speech.model_dump_json().encode())
     return speech

@@ -34,9 +34,23 @@ if TYPE_CHECKING:
 _EARLY: list[WorkerEngine] = []  # started by the command, for its first render
 
 
+class WorkerStopped(RuntimeError):
+    """The worker ended before it answered: it crashed, or was killed. `on_it`: this was the
+    first request left unanswered, the one it was busy with."""
+
+    def __init__(self, on_it: bool) -> None:
+        super().__init__("the speech engine stopped unexpectedly")
+        self.on_it = on_it
+
+
 class WorkerEngine:
     """The default engine, run in a worker process: a TTSEngine that can also make whole
-    clips there (clips.make_clip), and start them ahead of need."""
+    clips there (clips.make_clip), and start them ahead of need.
+
+    Should the worker crash (espeak-ng on some text), the sentence it was saying has no
+    speech (tts.UnusableSpeech: the render says so and goes on), and the rest is done in
+    this process. A new worker is not forked: this process has threads by then.
+    """
 
     def __init__(self) -> None:
         requests, self._requests = os.pipe()
@@ -63,8 +77,11 @@ class WorkerEngine:
         self._asking = threading.Lock()
         self._waiting: deque[Future[Any]] = deque()
         self._reader: threading.Thread | None = None
+        self._stopped = False  # the worker is gone: what is asked is done here
+        self._local: TTSEngine | None = None
         self._about = self._ask("about")
         self._started: dict[tuple[object, ...], Future[bytes]] = {}
+        self._closed = False
 
     def _ask(self, kind: str, *args: object) -> Future[Any]:
         import pickle
@@ -73,11 +90,15 @@ class WorkerEngine:
         answer: Future[Any] = Future()
         message = pickle.dumps((kind, args))
         with self._asking:
+            if self._stopped:
+                answer.set_exception(WorkerStopped(on_it=False))
+                return answer
             if self._reader is None:
                 self._reader = threading.Thread(target=self._read, daemon=True)
                 self._reader.start()
             self._waiting.append(answer)
-            write_message(self._requests, message)
+            with contextlib.suppress(BrokenPipeError):  # the worker is gone: _read answers
+                write_message(self._requests, message)
         return answer
 
     def _read(self) -> None:
@@ -90,22 +111,45 @@ class WorkerEngine:
                 answer.set_exception(value)
             else:
                 answer.set_result(value)
-        while self._waiting:  # the worker is gone: nothing more will come
-            self._waiting.popleft().set_exception(RuntimeError("the speech worker stopped"))
+        with self._asking:  # the worker is gone: nothing more will come
+            self._stopped, on_it = True, True
+            while self._waiting:
+                self._waiting.popleft().set_exception(WorkerStopped(on_it))
+                on_it = False
+
+    def _here(self) -> TTSEngine:
+        """The engine in this process, for what is asked once the worker has stopped."""
+        if self._local is None:
+            from narrate.engines import get_engine
+
+            self._local = get_engine()
+        return self._local
+
+    def _facts(self) -> tuple[str, str, list[Voice]]:
+        try:
+            return self._about.result()
+        except WorkerStopped:
+            here = self._here()
+            return here.name, here.version, here.voices()
 
     @property
     def name(self) -> str:
-        return str(self._about.result()[0])
+        return str(self._facts()[0])
 
     @property
     def version(self) -> str:
-        return str(self._about.result()[1])
+        return str(self._facts()[1])
 
     def voices(self) -> list[Voice]:
-        return list(self._about.result()[2])
+        return list(self._facts()[2])
 
     def synthesize(self, text: str, path: Path, voice: str, rate: int) -> list[WordMark]:
-        words: list[WordMark] = self._ask("synthesize", text, path, voice, rate).result()
+        try:
+            words: list[WordMark] = self._ask("synthesize", text, path, voice, rate).result()
+        except WorkerStopped as stopped:
+            if stopped.on_it:
+                raise crashed() from None
+            return self._here().synthesize(text, path, voice, rate)
         return words
 
     def prepare_clip(self, *args: object) -> None:
@@ -116,19 +160,36 @@ class WorkerEngine:
 
     def make_clip(self, *args: object) -> bytes:
         started = self._started.pop(args, None)
-        return (started or self._ask("make_clip", *args)).result()
+        try:
+            return (started or self._ask("make_clip", *args)).result()
+        except WorkerStopped as stopped:
+            if stopped.on_it:  # what it was saying stopped it: not said again, here
+                raise crashed() from None
+            from narrate.clips import make_clip
+
+            here: Callable[..., bytes] = make_clip
+            return here(self._here(), *args)
 
     def close(self) -> None:
         """Stop the worker, whatever it is doing (what it makes is not used unless asked
         for), and wait for it."""
         import signal
 
+        if self._closed:
+            return
+        self._closed = True
         os.close(self._requests)
         os.kill(self.pid, signal.SIGTERM)
         os.waitpid(self.pid, 0)
         if self._reader is not None:
             self._reader.join()
         os.close(self._answers)
+
+
+def crashed() -> Exception:
+    from narrate.tts import UnusableSpeech
+
+    return UnusableSpeech("the speech engine crashed on it")
 
 
 def serve(requests: int, answers: int) -> None:
@@ -138,7 +199,9 @@ def serve(requests: int, answers: int) -> None:
     import pickle
     import signal
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # SIGHUP too: the parent stops it
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # how the parent stops it
     from narrate.clips import make_clip
     from narrate.engines import get_engine
 
@@ -214,6 +277,18 @@ def stop_early() -> None:
     """Stop a worker started early that no render took."""
     while _EARLY:
         _EARLY.pop().close()
+
+
+@contextlib.contextmanager
+def stopped_on_failure(engine: TTSEngine) -> Iterator[None]:
+    """Stop a worker at once when the block fails, so that it writes no more files into a
+    staging folder that is about to be removed."""
+    try:
+        yield
+    except BaseException:
+        if isinstance(engine, WorkerEngine):
+            engine.close()
+        raise
 
 
 @contextlib.contextmanager

@@ -16,7 +16,12 @@ from pathlib import Path
 
 from narrate.assets import assets_dir
 
-SPOKEN_VERSION = 1  # bump when the rules change: the cache re-speaks every sentence
+SPOKEN_VERSION = 2  # bump when the rules change: the cache re-speaks every sentence
+# A spoken word longer than this is not said (it stays on the cards and in the captions): no
+# word in any language is, and espeak-ng spells such a run out for minutes, and crashes on
+# one of ~32,000 characters. A token longer than LONGEST_TOKEN is not even looked at.
+LONGEST_WORD = 64
+LONGEST_TOKEN = 1000
 
 ABBREVIATIONS = {
     "mr.": "Mister", "mrs.": "Missus", "ms.": "Miz", "dr.": "Doctor", "prof.": "Professor",
@@ -191,8 +196,8 @@ def dotted(host: str) -> str:
 
 
 def pause(trail: str) -> str:
-    """Keep the punctuation that makes the voice pause or end a sentence."""
-    return "".join(ch for ch in trail if ch in ",;:.!?")
+    """Keep the punctuation that makes the voice pause or end a sentence (three at most)."""
+    return "".join(ch for ch in trail if ch in ",;:.!?")[:3]
 
 
 def clean(token: str) -> str:
@@ -206,6 +211,11 @@ def clean(token: str) -> str:
             continue
         kept.append(char)
     return "".join(kept).replace("’", "'").replace("‘", "'")
+
+
+def short_words(said: str) -> str:
+    """`said` without its words longer than LONGEST_WORD."""
+    return " ".join(word for word in said.split() if len(word) <= LONGEST_WORD)
 
 
 def speakable(sentence: str, lexicon_path: Path | None = None) -> tuple[str, list[int]]:
@@ -224,14 +234,18 @@ def speakable_cached(sentence: str, lexicon_path: Path | None) -> tuple[str, tup
     currency = None  # "€9.5 million": the currency is said after the scale word
     for index, token in enumerate(tokens):
         following = tokens[index + 1] if index + 1 < len(tokens) else None
-        said = " ".join(speak_token(token, following, words).split())
+        if len(token) > LONGEST_TOKEN:
+            said = ""
+        elif len(said := " ".join(speak_token(token, following, words).split())) > LONGEST_WORD:
+            said = short_words(said)  # a long URL is said short; long runs are dropped
         word = clean(token).lower().rstrip(",;:.!?")
         if currency and word in SCALES:
             said = f"{SCALE_WORDS.get(word, word)} {currency}{pause(clean(token)[len(word) :])}"
         currency = None
         if said and spoken and re.fullmatch(r"[,;:.!?]+", said):  # a lone dash: a pause
-            spoken[-1] += said
-            owners += [owners[-1]] * len(said)
+            if spoken[-1][-1] not in ",;:.!?":  # one pause, however many dashes
+                spoken[-1] += said
+                owners += [owners[-1]] * len(said)
             continue
         if amount := re.fullmatch(r"([$€£¥])\d[\d,]*(?:\.\d+)?", clean(token)):
             currency = CURRENCIES[amount.group(1)]
