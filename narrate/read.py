@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -46,23 +48,26 @@ class Blocks:
 
 
 def read_article(path: Path) -> Article:
-    """Read `path` (plain text or Markdown) into an Article; NarrateError on bad input."""
+    """Read `path` (plain text, Markdown or HTML) into an Article; NarrateError on bad input."""
+    from narrate.limits import check_article, check_text
     from narrate.read_html import looks_like_html, parse_html
     from narrate.read_markdown import parse_markdown
     from narrate.read_text import parse_text
 
     text = decode(read_bytes(path), path)
     suffix = path.suffix.lower()
-    kind: Literal["text", "markdown", "html"]
+    kind: Literal["text", "markdown", "html"] = "text"
     if suffix in HTML_SUFFIXES or looks_like_html(text):
-        kind, blocks = "html", parse_html(text)
+        kind = "html"
     elif suffix in MARKDOWN_SUFFIXES or looks_like_markdown(text):
-        kind, blocks = "markdown", parse_markdown(text)
-    else:
-        kind, blocks = "text", parse_text(text)
+        kind = "markdown"
+    check_text(text, kind, path)
+    parse = {"html": parse_html, "markdown": parse_markdown, "text": parse_text}[kind]
+    blocks = parse(text)
     article = build_article(blocks, fallback_title=path.stem)
     article.source = str(path)
     article.format = kind
+    check_article(article, path)
     apply_meta(article, blocks.meta, path)
     if not article.lede and not article.sections:
         raise NarrateError(
@@ -73,14 +78,36 @@ def read_article(path: Path) -> Article:
 
 
 def read_bytes(path: Path) -> bytes:
-    if not path.exists():
-        raise NarrateError(f"{path}: no such file (check the path)")
-    if path.is_dir():
-        raise NarrateError(f"{path}: is a folder; give an article file (.txt, .md, .html)")
+    """The bytes of a regular file of at most MAX_FILE_BYTES. Devices, pipes and sockets are
+    refused before they are opened (reading /dev/zero never ends, a FIFO may never answer),
+    and checked again on the opened file, which is read no further than the limit."""
+    from narrate.limits import MAX_FILE_BYTES
+
     try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise NarrateError(f"{path}: cannot read the file ({exc.strerror})") from exc
+        mode = os.stat(path).st_mode
+        if stat.S_ISDIR(mode):
+            raise NarrateError(f"{path}: is a folder; give an article file (.txt, .md, .html)")
+        if not stat.S_ISREG(mode):
+            raise NarrateError(
+                f"{path}: not a regular file (a device, pipe or socket); give an article file"
+            )
+        with open(os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC), "rb") as file:
+            opened = os.fstat(file.fileno())
+            if not stat.S_ISREG(opened.st_mode):  # swapped since the stat
+                raise NarrateError(f"{path}: not a regular file; give an article file")
+            size = opened.st_size
+            data = file.read(MAX_FILE_BYTES + 1) if size <= MAX_FILE_BYTES else b""
+    except (FileNotFoundError, NotADirectoryError):
+        raise NarrateError(f"{path}: no such file (check the path)") from None
+    except OSError as exc:  # no permission, say
+        reason = (exc.strerror or type(exc).__name__).lower()
+        raise NarrateError(f"{path}: cannot read the file ({reason})") from None
+    if size > MAX_FILE_BYTES or len(data) > MAX_FILE_BYTES:
+        size = max(size, len(data))
+        raise NarrateError(
+            f"{path}: the file is too big: {size:,} bytes (limit {MAX_FILE_BYTES:,})"
+        )
+    return data
 
 
 def decode(data: bytes, path: Path) -> str:
@@ -113,8 +140,10 @@ def looks_like_markdown(text: str) -> bool:
 
 
 def clean_title(title: str) -> str:
-    """Drop the "(Video)" tag that news sites append to video pieces."""
-    return VIDEO_TAG.sub("", title).strip()
+    """Drop the "(Video)" tag that news sites append to video pieces. Only the end is
+    searched, so a long title costs no more than a short one."""
+    head, tail = title[:-40], title[-40:]
+    return (head + VIDEO_TAG.sub("", tail)).strip()
 
 
 def is_boilerplate(heading: str) -> bool:
@@ -122,22 +151,35 @@ def is_boilerplate(heading: str) -> bool:
 
 
 def apply_meta(article: Article, meta: dict[str, str], path: Path) -> None:
-    """Language (given, else detected), and the article's own voice, rate and theme."""
-    from narrate.language import detect_language, normalize_language
+    """Language (given, else detected), and the article's own voice, rate and theme.
 
+    A `lang` that is not a language tag is refused: it is the writer's to fix, and it would
+    otherwise travel into script.json and the preview page."""
+    from narrate.language import detect_language, normalize_language
+    from narrate.limits import MAX_LINE_CHARS, is_language_tag, refuse, shorten
+
+    for key, value in meta.items():
+        refuse(path, f"front matter {key}", len(value), MAX_LINE_CHARS)
+    if (language := meta.get("language", "").strip()) and not is_language_tag(language):
+        raise NarrateError(
+            f"{path}: front matter lang {shorten(language, 40)!r} is not a language tag "
+            "(such as en, de or pt-BR)"
+        )
     spoken = " ".join([*article.lede, *(p for s in article.sections for p in s.paragraphs)])
-    article.language = normalize_language(meta.get("language")) or detect_language(spoken)
+    article.language = normalize_language(language) or detect_language(spoken)
     article.voice = meta.get("voice") or None
     article.theme = meta.get("theme") or None
     if rate := meta.get("rate"):
-        if not rate.isdigit() or not 80 <= int(rate) <= 450:
+        # ASCII digits only: str.isdigit() also takes "²⁰⁰", which int() refuses.
+        if not re.fullmatch(r"[0-9]{1,3}", rate) or not 80 <= int(rate) <= 450:
             raise NarrateError(f"{path}: front matter rate must be 80 to 450 words a minute")
         article.rate = int(rate)
 
 
 def build_article(blocks: Blocks, fallback_title: str) -> Article:
     """Group headings and paragraphs into lede and sections; drop boilerplate and empty ones."""
-    title = clean_title(blocks.title or "") or fallback_title.replace("-", " ").replace("_", " ")
+    fallback = fallback_title.replace("-", " ").replace("_", " ").strip() or "Untitled"
+    title = clean_title(blocks.title or "") or fallback
     lede: list[str] = []
     sections: list[Section] = []
     current: Section | None = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from narrate.limits import MAX_LINE_CHARS, is_language_tag
 from narrate.read import Blocks
 
 HTML_START = re.compile(r"\s*(<!doctype\s+html|<html[\s>])", re.IGNORECASE)
@@ -35,11 +36,18 @@ def parse_html(text: str) -> Blocks:
     )
     meta = trafilatura.extract_metadata(text)
     blocks = parse_markdown(body or "")
+    blocks.meta.clear()  # settings come from the page's own markup, never from its text
     if meta is not None:
         blocks.title = meta.title or blocks.title
         blocks.byline = meta.author or blocks.byline
         blocks.date = meta.date or blocks.date
-    if lang := re.search(r"<html[^>]*\blang=[\"']?([A-Za-z-]+)", text[:4096], re.IGNORECASE):
+    for name in ("byline", "date"):  # page metadata gone astray is dropped, not refused
+        if len(getattr(blocks, name) or "") > MAX_LINE_CHARS:
+            setattr(blocks, name, None)
+    # The page's lang, if it is a language tag; else (a page the writer did not make) the
+    # language is detected from the text.
+    lang = re.search(r"<html[^>]*\blang=[\"']?([\w-]+)", text[:4096], re.IGNORECASE)
+    if lang and is_language_tag(lang.group(1)):
         blocks.meta["language"] = lang.group(1)
     if blocks.title and blocks.items and blocks.items[0] == ("heading", blocks.title):
         blocks.items.pop(0)  # the h1 again, when the metadata named the title first

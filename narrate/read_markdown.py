@@ -7,40 +7,57 @@ from __future__ import annotations
 
 import re
 
+from narrate.limits import MAX_HEADING_CHARS, MAX_LINE_CHARS
 from narrate.read import BYLINE, Blocks, clean_title
 
 FRONT_MATTER = re.compile(r"\A\s*---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
-ATX = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+ATX = re.compile(r"^(#{1,6})\s+(.*)$")
 FENCE = re.compile(r"^\s*(```|~~~)")
 LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(.*)$")
 RULE = re.compile(r"^\s*([-*_])(\s*\1){2,}\s*$")
 SETEXT = re.compile(r"^\s*(=+|-+)\s*$")
 LINK_DEF = re.compile(r"^\s*\[[^\]]+\]:\s*\S+")
 
-INLINE_RULES: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"<!--.*?-->", re.DOTALL), ""),
-    (re.compile(r"!\[[^\]]*\]\([^)]*\)"), ""),  # images
-    (re.compile(r"!\[[^\]]*\]\[[^\]]*\]"), ""),
-    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),  # links: their text
-    (re.compile(r"\[([^\]]+)\]\[[^\]]*\]"), r"\1"),
-    (re.compile(r"\[\^[^\]]+\]"), ""),  # footnote marks
-    (re.compile(r"<(https?://|mailto:)[^>]+>"), ""),  # autolinks
-    (re.compile(r"</?[A-Za-z][^>]*>"), ""),  # inline HTML tags
-    (re.compile(r"`([^`]*)`"), r"\1"),
-    (re.compile(r"(\*\*\*|___)(\S.*?\S|\S)\1"), r"\2"),
-    (re.compile(r"(\*\*|__)(\S.*?\S|\S)\1"), r"\2"),
-    (re.compile(r"(?<![\w*])\*(\S.*?\S|\S)\*(?![\w*])"), r"\1"),
-    (re.compile(r"(?<![\w_])_(\S.*?\S|\S)_(?![\w_])"), r"\1"),
-    (re.compile(r"~~(.*?)~~"), r"\1"),
-    (re.compile(r"\\([\\`*_{}\[\]()#+\-.!>])"), r"\1"),
-    (re.compile(r"[ \t]+"), " "),
+# Every rule runs in time linear in the paragraph, however hostile: what a match may span
+# never contains its own opening mark ("[" for links, "*" for emphasis), so a scan from an
+# opener that finds no closer stops at the next opener instead of at the paragraph's end,
+# and possessive repeats (*+, ++) never backtrack. A paragraph of 50,000 unclosed "**" or
+# "[" is read in milliseconds, not hours.
+PARENS = r"\((?:[^()\n]|\([^()\n]*+\))*+\)"  # a link target, with one level of (...) inside
+# (a character the rule needs, the rule, its replacement): a rule whose character is not in
+# the text is not run, so plain paragraphs cost a few substring tests.
+INLINE_RULES: list[tuple[str, re.Pattern[str], str]] = [
+    ("<", re.compile(r"<!--(?:[^<-]|-(?!->)|<(?!!--))*+-->"), ""),
+    ("!", re.compile(r"!\[[^\[\]]*+\]" + PARENS), ""),  # images
+    ("!", re.compile(r"!\[[^\[\]]*+\]\[[^\[\]]*+\]"), ""),
+    ("[", re.compile(r"\[([^\[\]]++)\]" + PARENS), r"\1"),  # links: their text
+    ("[", re.compile(r"\[([^\[\]]++)\]\[[^\[\]]*+\]"), r"\1"),
+    ("[", re.compile(r"\[\^[^\[\]]++\]"), ""),  # footnote marks
+    ("<", re.compile(r"<(?:https?://|mailto:)[^<>\s]++>"), ""),  # autolinks
+    ("<", re.compile(r"</?[A-Za-z][^<>]*+>"), ""),  # inline HTML tags
+    ("`", re.compile(r"`([^`]*+)`"), r"\1"),
+    ("*", re.compile(r"(?<!\\)\*\*\*(?=\S)([^*]++)(?<=[^\s\\])\*\*\*"), r"\1"),
+    ("_", re.compile(r"(?<!\\)___(?=\S)([^_]++)(?<=[^\s\\])___"), r"\1"),
+    ("*", re.compile(r"(?<!\\)\*\*(?=\S)((?:[^*]|\*(?!\*))++)(?<=[^\s\\])\*\*"), r"\1"),
+    ("_", re.compile(r"(?<!\\)__(?=\S)((?:[^_]|_(?!_))++)(?<=[^\s\\])__"), r"\1"),
+    ("*", re.compile(r"(?<![\w*\\])\*(?=[^\s*])([^*]++)(?<=[^\s\\])\*(?![\w*])"), r"\1"),
+    ("_", re.compile(r"(?<![\w_\\])_(?=[^\s_])([^_]++)(?<=[^\s\\])_(?![\w_])"), r"\1"),
+    ("~", re.compile(r"~~((?:[^~]|~(?!~))*+)~~"), r"\1"),
+    # Emphasis marks left unpaired ("**" with no closer, "*****"): markup, not words.
+    ("*", re.compile(r"\*{2,}"), ""),
+    ("~", re.compile(r"~{2,}"), ""),
+    ("_", re.compile(r"_{3,}"), ""),
+    ("\\", re.compile(r"\\([\\`*_{}\[\]()#+\-.!>])"), r"\1"),
+    ("\t", re.compile(r"[ \t]+"), " "),
+    ("  ", re.compile(r"[ \t]+"), " "),
 ]
 
 
 def inline(text: str) -> str:
     """Markdown inline markup -> the words a reader would say."""
-    for pattern, replacement in INLINE_RULES:
-        text = pattern.sub(replacement, text)
+    for needed, pattern, replacement in INLINE_RULES:
+        if needed in text:
+            text = pattern.sub(replacement, text)
     return text.strip()
 
 
@@ -49,17 +66,18 @@ def parse_front_matter(text: str) -> tuple[dict[str, str], str]:
     match = FRONT_MATTER.match(text)
     if not match:
         return {}, text
-    meta: dict[str, str] = {}
+    values: dict[str, list[str]] = {}  # joined at the end: 100,000 items cost no more
     last_key = None
     for line in match.group(1).split("\n"):
         if (item := re.match(r"^\s+-\s+(.*)$", line)) and last_key:
-            meta[last_key] = ", ".join(filter(None, [meta[last_key], unquote(item.group(1))]))
+            values[last_key].append(unquote(item.group(1)))
         elif pair := re.match(r"^([A-Za-z_][\w-]*)\s*:\s*(.*)$", line):
             last_key = pair.group(1).lower()
             value = pair.group(2).strip()
             if value.startswith("[") and value.endswith("]"):
                 value = ", ".join(unquote(v) for v in value[1:-1].split(",") if v.strip())
-            meta[last_key] = unquote(value)
+            values[last_key] = [unquote(value)]
+    meta = {key: ", ".join(filter(None, parts)) for key, parts in values.items()}
     return meta, text[match.end() :]
 
 
@@ -98,7 +116,12 @@ def parse_markdown(text: str) -> Blocks:
             continue  # the same title again below the front matter
         elif kind in ("h1", "h2", "h3"):
             blocks.items.append(("heading", text_))
-        elif blocks.byline is None and not blocks.items and (byline := BYLINE.match(text_)):
+        elif (
+            blocks.byline is None
+            and not blocks.items
+            and len(text_) <= MAX_LINE_CHARS  # a long paragraph is never a byline
+            and (byline := BYLINE.match(text_))
+        ):
             blocks.byline = byline.group(1).strip()
         else:
             blocks.items.append(("para", text_))
@@ -141,11 +164,13 @@ def markdown_blocks(body: str) -> list[tuple[str, str]]:
         elif heading := ATX.match(stripped):
             flush()
             level = min(len(heading.group(1)), 4)
-            out.append((f"h{level}" if level <= 3 else "para", heading.group(2)))
+            out.append((f"h{level}" if level <= 3 else "para", atx_text(heading.group(2))))
         elif paragraph and SETEXT.match(stripped):
-            underlined = "h1" if stripped.startswith("=") else "h2"
-            out.append((underlined, " ".join(paragraph)))
-            paragraph.clear()
+            if len(underlined := " ".join(paragraph)) > MAX_HEADING_CHARS:
+                flush()  # a long paragraph over a rule is a paragraph, not a heading
+            else:
+                out.append(("h1" if stripped.startswith("=") else "h2", underlined))
+                paragraph.clear()
         elif RULE.match(stripped) or LINK_DEF.match(stripped) or stripped.startswith("|"):
             flush()
         elif item := LIST_ITEM.match(line):
@@ -163,6 +188,15 @@ def markdown_blocks(body: str) -> list[tuple[str, str]]:
         previous_blank = not stripped
     flush()
     return out
+
+
+def atx_text(text: str) -> str:
+    """An ATX heading's text without its optional closing hashes ("## Title ##")."""
+    text = text.strip()
+    bare = text.rstrip("#")
+    if bare != text and (not bare or bare[-1] in " \t"):
+        return bare.strip()
+    return text
 
 
 def sentence(text: str) -> str:

@@ -8,23 +8,28 @@ from __future__ import annotations
 
 import re
 
+from narrate.limits import MAX_HEADING_CHARS, MAX_LINE_CHARS
 from narrate.read import BYLINE, Blocks
 
 DATELINE = re.compile(r"^\s*(published|updated|posted|date)\s*:?\s+(.+?)\s*$", re.IGNORECASE)
-MAX_HEADING_CHARS = 120
-MAX_HEADING_WORDS = 16
+HEADING_CHARS = 120  # a longer line is a paragraph
+HEADING_WORDS = 16
 
 
 def parse_text(text: str) -> Blocks:
     chunks = split_blocks(text)
-    blocks = Blocks(title=chunks[0][0])
-    rest = [" ".join(lines) for lines in chunks[1:]]
-    if chunks[0][1:]:  # the title shared its block with a paragraph
-        rest.insert(0, " ".join(chunks[0][1:]))
+    first = chunks[0][0]
+    if len(first) > MAX_HEADING_CHARS:  # a paragraph, not a title: the file name is the title
+        blocks, rest = Blocks(), [" ".join(lines) for lines in chunks]
+    else:
+        blocks, rest = Blocks(title=first), [" ".join(lines) for lines in chunks[1:]]
+        if chunks[0][1:]:  # the title shared its block with a paragraph
+            rest.insert(0, " ".join(chunks[0][1:]))
     for position, chunk in enumerate(rest):
-        if position < 3 and blocks.byline is None and (match := BYLINE.match(chunk)):
+        short = len(chunk) <= MAX_LINE_CHARS  # a long paragraph is never a byline or a date
+        if short and position < 3 and blocks.byline is None and (match := BYLINE.match(chunk)):
             blocks.byline = match.group(1).strip()
-        elif position < 4 and blocks.date is None and (match := DATELINE.match(chunk)):
+        elif short and position < 4 and blocks.date is None and (match := DATELINE.match(chunk)):
             blocks.date = match.group(2)
         elif is_heading(chunk):
             blocks.items.append(("heading", chunk))
@@ -54,7 +59,7 @@ def split_blocks(text: str) -> list[list[str]]:
 def is_heading(line: str) -> bool:
     """A short line that starts like a title and does not end like a sentence."""
     words = line.split()
-    if not words or len(line) > MAX_HEADING_CHARS or len(words) > MAX_HEADING_WORDS:
+    if not words or len(line) > HEADING_CHARS or len(words) > HEADING_WORDS:
         return False
     if line[-1] in ".,;!…\"'”’)":
         return False
