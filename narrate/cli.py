@@ -6,12 +6,15 @@ Errors the user can fix print one line on stderr and exit 2; NARRATE_DEBUG=1 sho
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import gc
 import os
+import re
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from narrate import __version__, speaker
 from narrate.errors import NarrateError, one_line
@@ -30,8 +33,43 @@ EXAMPLES = """examples:
 
 
 class Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        raise NarrateError(f"{message} (see `{self.prog} --help`)")
+    """argparse, whose errors are one NarrateError line in the user's words, with a
+    suggestion for a misspelled option or command."""
+
+    def parse_args(  # type: ignore[override]
+        self, args: list[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> argparse.Namespace:
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            self.unrecognized(extras, getattr(parsed, "command", None))
+        return parsed
+
+    def unrecognized(self, extras: list[str], command: str | None) -> NoReturn:
+        from narrate.config import suggestion
+
+        parser = self.subcommands().get(command or "", self)
+        options = [o for action in parser._actions for o in action.option_strings]
+        option = next((extra.split("=", 1)[0] for extra in extras if extra.startswith("-")), None)
+        if option is None:
+            parser.error(f"unexpected argument {extras[0]!r}")
+        parser.error(f"unrecognized option {option}", suggestion(option, options))
+
+    def subcommands(self) -> dict[str, Parser]:
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                return {k: v for k, v in action.choices.items() if isinstance(v, Parser)}
+        return {}
+
+    def error(self, message: str, hint: str = "") -> NoReturn:
+        from narrate.config import suggestion
+
+        choice = re.match(r"argument COMMAND: invalid choice: '?([^' ]*)'?", message)
+        if choice:
+            commands = list(self.subcommands())
+            message = f"unknown command {choice.group(1)!r}"
+            hint = suggestion(choice.group(1), commands) or f"; commands: {', '.join(commands)}"
+        message = message.removeprefix("argument ")  # "argument --rate: expected one argument"
+        raise NarrateError(f"{message}{hint or f' (see `{self.prog} --help`)'}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -74,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
         "preview", help="build renders/index.html, a gallery of every render, and serve it"
     )
     preview.add_argument("--out", type=Path, default=Path("renders"), help="renders folder")
-    preview.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default: 8000)")
+    preview.add_argument("--port", default="8000", help="port on 127.0.0.1 (default: 8000)")
     preview.add_argument("--open", action="store_true", help="open the page in a browser")
     preview.add_argument("--no-serve", action="store_true", help="only build index.html")
     return parser
@@ -87,14 +125,14 @@ def add_render_options(parser: argparse.ArgumentParser) -> None:
     add("--config", type=Path, metavar="FILE", help="settings file (default: ./narrate.toml)")
     add("--out", type=Path, help="output folder (default: renders)")
     add("--voice", help="TTS voice, see `narrate voices` (default: one for the article's language)")
-    add("--rate", type=int, help="speaking rate in words per minute (default: 175)")
+    add("--rate", help="speaking rate in words per minute (default: 175)")
     add(
         "--size", help="video size WIDTHxHEIGHT, or 16:9, 9:16 (vertical), 1:1 (default: 1920x1080)"
     )
-    add("--fps", type=int, help="frames per second (default: 30)")
+    add("--fps", help="frames per second (default: 30)")
     add("--theme", help="card theme: default, newsroom, dark, light (default: default)")
-    add("--pause", type=float, help="seconds of silence after each scene (default: 0.8)")
-    add("--sentence-pause", type=float, help="seconds between sentences (default: 0.35)")
+    add("--pause", help="seconds of silence after each scene (default: 0.8)")
+    add("--sentence-pause", help="seconds between sentences (default: 0.35)")
     add("--music", metavar="FILE", help="background music: an audio file, or `bed`")
     add("--lexicon", type=Path, metavar="FILE", help="your pronunciation lexicon")
     add("--no-captions", dest="captions", action="store_const", const=False,
@@ -104,61 +142,26 @@ def add_render_options(parser: argparse.ArgumentParser) -> None:
         type=Path,
         help="cache folder (default: $NARRATE_CACHE_DIR, else ~/.cache/narrate)",
     )
-    add("--jobs", type=int, help="parallel workers (default: number of cores)")
-
-
-def settings_from(values: dict[str, Any]) -> Settings:
-    from pydantic import ValidationError
-
-    from narrate.models import Settings, parse_size
-
-    try:
-        width, height = parse_size(values["size"])
-        brand = dict(values["brand"])
-        settings = Settings(
-            width=width,
-            height=height,
-            fps=values["fps"],
-            voice=values["voice"],
-            rate=values["rate"],
-            theme=values["theme"],
-            out_dir=values["out"],
-            scene_pause=values["pause"],
-            sentence_pause=values["sentence_pause"],
-            paragraph_pause=values["sentence_pause"] * 2,
-            captions=values["captions"],
-            music=values["music"],
-            lexicon=values["lexicon"],
-            logo=brand.pop("logo", None),
-            brand=brand,
-        )
-    except ValidationError as exc:
-        raise NarrateError(f"invalid settings: {one_line(exc)}") from exc
-    except ValueError as exc:
-        raise NarrateError(str(exc)) from exc
-    from narrate.theme import theme_for
-
-    theme_for(settings.theme, settings.brand)  # an unknown theme or a bad colour: say so now
-    return settings
+    add("--jobs", help="parallel workers (default: number of cores)")
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    from narrate.cache import default_cache_dir
+    from narrate.cache import check_cache_dir, default_cache_dir
     from narrate.config import effective
 
-    values, _ = effective(args)
-    settings = settings_from(values)
-    if values["jobs"] is not None and not 1 <= values["jobs"] <= 64:
-        raise NarrateError("--jobs must be between 1 and 64")
-    cache_dir = None if args.no_cache else (values["cache_dir"] or default_cache_dir())
+    config = effective(args)
+    settings = config.settings()
+    jobs = config.values["jobs"]
+    cache_dir = None if args.no_cache else (config.values["cache_dir"] or default_cache_dir())
+    check_cache_dir(cache_dir)  # a file, or not writable: one line, before any work
     sources = expand_sources(args.source)
     if len(sources) == 1:
-        render_one(sources[0], settings, args, cache_dir, values["jobs"])
+        render_one(sources[0], settings, args, cache_dir, jobs)
         return 0
     failed = 0
     for source in sources:  # one failure does not stop the rest
         try:
-            render_one(source, settings, args, cache_dir, values["jobs"])
+            render_one(source, settings, args, cache_dir, jobs)
         except NarrateError as exc:
             failed += 1
             print(f"narrate: error: {exc}", file=sys.stderr)
@@ -168,10 +171,20 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 
 def cmd_config(args: argparse.Namespace) -> int:
+    from narrate.cache import default_cache_dir
     from narrate.config import effective
 
-    values, sources = effective(args)
-    settings_from(values)  # the same checks a render makes
+    config = effective(args)
+    config.settings()  # the same checks a render makes
+    values, sources = config.values, config.sources
+    if values["cache_dir"] is None:  # what a render would use, not "(none)"
+        values["cache_dir"] = default_cache_dir()
+        if os.environ.get("NARRATE_CACHE_DIR"):
+            sources["cache_dir"] = "$NARRATE_CACHE_DIR"
+    if values["jobs"] is None:
+        values["jobs"] = os.cpu_count() or 2
+    if values["voice"] is None:
+        values["voice"] = "(for the article's language)"
     for key, value in values.items():
         if isinstance(value, dict):
             value = ", ".join(f"{k}={v}" for k, v in value.items())
@@ -187,7 +200,11 @@ def expand_sources(paths: list[Path]) -> list[Path]:
     sources: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.suffix.lower() in ARTICLE_SUFFIXES)
+            try:
+                found = sorted(p for p in path.iterdir() if p.suffix.lower() in ARTICLE_SUFFIXES)
+            except OSError as exc:  # a folder without read permission, say
+                reason = (exc.strerror or type(exc).__name__).lower()
+                raise NarrateError(f"{path}: cannot read the folder ({reason})") from None
             if not found:
                 raise NarrateError(f"{path}: no articles in this folder (.txt, .md, .html)")
             sources += found
@@ -255,14 +272,18 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
+    from narrate.config import shorten, whole
     from narrate.preview import build_index, serve
 
-    if not 0 <= args.port <= 65535:
-        raise NarrateError("--port must be between 0 and 65535")
+    port = whole(args.port)
+    if port is None or not 0 <= port <= 65535:
+        raise NarrateError(
+            f"--port {shorten(args.port, 30)}: must be a whole number from 0 to 65535"
+        )
     index = build_index(args.out)
     print(index, flush=True)
     if not args.no_serve:
-        serve(args.out, args.port, args.open)
+        serve(args.out, port, args.open)
     return 0
 
 
@@ -285,6 +306,9 @@ def run() -> NoReturn:
     gc.set_threshold(50_000, 50, 100)
     if sys.argv[1:2] == ["render"]:  # the speech engine first: it loads while the rest does
         speaker.start_early()
+        from narrate.publish import stop_on_signals  # loaded by the render anyway
+
+        stop_on_signals()  # SIGTERM and SIGHUP stop a render as Ctrl-C does
     try:
         code = main()
     finally:
@@ -307,9 +331,18 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"narrate: error: {exc}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
-        print("narrate: interrupted; nothing was written", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM / SIGHUP (publish.Interrupted)
+        number = getattr(exc, "number", 2)
+        how = "" if number == 2 else f" ({exc})"
+        with contextlib.suppress(OSError):  # after SIGHUP there may be no terminal
+            print(f"narrate: interrupted{how}; nothing was written", file=sys.stderr)
+        return 128 + number  # 130 SIGINT, 143 SIGTERM, 129 SIGHUP, as shells report them
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT) or debug:
+            raise
+        where = f" writing {exc.filename}" if exc.filename else ""
+        print(f"narrate: error: no space left on device{where}", file=sys.stderr)
+        return 2
     except Exception as exc:  # a bug, not bad input: still one line unless debugging
         if debug:
             raise

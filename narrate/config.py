@@ -3,16 +3,25 @@ then command-line flags; an article's front matter still wins for its voice, rat
 
 narrate.toml uses the render options' names (`rate = 160`, `theme = "light"`,
 `captions = false`, ...) and a `[brand]` table: theme colours to override and a `logo` image.
+
+Every value is checked where it was given, and a bad one is named as the user wrote it:
+`--pause -1: ...`, `narrate.toml: pause = -1: ...`.
 """
 
 from __future__ import annotations
 
 import argparse
-import tomllib
+import json
+import math
+import re
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from narrate.errors import NarrateError
+
+if TYPE_CHECKING:
+    from narrate.models import Settings
 
 DEFAULTS: dict[str, Any] = {
     "out": Path("renders"),
@@ -29,25 +38,184 @@ DEFAULTS: dict[str, Any] = {
     "cache_dir": None,
     "jobs": None,
 }
+# What each setting holds, and an example of it as narrate.toml writes it.
+KINDS = {
+    "out": ("path", '"renders"'),
+    "voice": ("text", '"en-us"'),
+    "rate": ("whole", "175"),
+    "size": ("text", '"1920x1080"'),
+    "fps": ("whole", "30"),
+    "theme": ("text", '"light"'),
+    "pause": ("seconds", "0.8"),
+    "sentence_pause": ("seconds", "0.35"),
+    "captions": ("switch", "false"),
+    "music": ("text", '"bed"'),
+    "lexicon": ("path", '"lexicon.txt"'),
+    "cache_dir": ("path", '"cache"'),
+    "jobs": ("whole", "4"),
+}
+KIND_WORDS = {
+    "whole": "a whole number",
+    "seconds": "a number of seconds",
+    "switch": "true or false",
+    "text": "text in quotes",
+    "path": "a path in quotes",
+}
 PATHS = {"out", "lexicon", "cache_dir"}
-BRAND = {
-    "accent",
-    "accent_text",
-    "background",
-    "background_bottom",
-    "text",
-    "muted",
-    "track",
-    "logo",
+JOBS = (1, 64)
+# The Settings field each setting sets (checked there).
+FIELDS = {
+    "width": "size",
+    "height": "size",
+    "out_dir": "out",
+    "scene_pause": "pause",
+    "paragraph_pause": "sentence_pause",
+    "logo": "brand",
 }
 CONFIG_FILE = "narrate.toml"
 
 
-def read_config(path: Path | None) -> tuple[dict[str, Any], str | None]:
-    """The settings a config file sets, and its name (None when there is no file)."""
+def flag(key: str) -> str:
+    return "--no-captions" if key == "captions" else "--" + key.replace("_", "-")
+
+
+def shorten(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def toml_value(value: Any) -> str:
+    """A value as narrate.toml writes it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    return shorten(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def suggestion(word: str, known: list[str]) -> str:
+    """' (did you mean X?)' for a close match, else ''."""
+    import difflib  # 15 ms to load: only for a message
+
+    match = difflib.get_close_matches(word, known, n=1, cutoff=0.7)
+    return f" (did you mean {match[0]}?)" if match else ""
+
+
+def whole(text: str) -> int | None:
+    """A whole number as typed ('175', '+3'), None when it is not one or has past nine digits
+    (every setting's limit is far below)."""
+    text = text.strip()
+    if not re.fullmatch(r"[+-]?\d+", text) or len(text.lstrip("+-").lstrip("0")) > 9:
+        return None
+    return int(text)
+
+
+def seconds(text: str) -> float | None:
+    """A finite number as typed ('0.8', '1e-1'), None otherwise (nan and inf included)."""
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def fits(key: str, value: Any) -> bool:
+    """Whether a narrate.toml value is of the setting's kind (not yet whether it is in range)."""
+    kind = KINDS[key][0]
+    if kind == "whole":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == "seconds":
+        return (
+            isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+        )
+    return isinstance(value, bool if kind == "switch" else str)
+
+
+def problem(key: str) -> str:
+    """What a good value of `key` is, as the end of an error message."""
+    from narrate.models import Settings
+
+    kind = KINDS[key][0]
+    field = {"pause": "scene_pause"}.get(key, key)
+    if key == "size":
+        (width, most), (height, _) = Settings.bounds("width"), Settings.bounds("height")
+        return f"must be from {width:g}x{height:g} up to {most:g} on a side"
+    if kind in ("whole", "seconds"):
+        low, high = JOBS if key == "jobs" else Settings.bounds(field)
+        unit = " (words a minute)" if key == "rate" else ""
+        return f"must be {KIND_WORDS[kind]} from {low:g} to {high:g}{unit}"
+    return f"must be {KIND_WORDS[kind]}"
+
+
+@dataclass
+class Config:
+    """Every setting's value, where it came from (`default`, `command line`, or the config
+    file's name) and how the user wrote it (`--rate 10`, `narrate.toml: rate = 10`)."""
+
+    values: dict[str, Any]
+    sources: dict[str, str]
+    written: dict[str, str]
+
+    def fail(self, key: str, message: str) -> NoReturn:
+        raise NarrateError(f"{self.written.get(key, key)}: {message}")
+
+    def settings(self) -> Settings:
+        """The render's Settings; a bad value stops here, named as the user wrote it."""
+        from pydantic import ValidationError
+
+        from narrate.models import FORMATS, Settings, parse_size
+        from narrate.theme import theme_for
+
+        values = self.values
+        try:
+            width, height = parse_size(values["size"])
+        except ValueError as exc:
+            self.fail("size", str(exc))
+        brand = dict(values["brand"])
+        try:
+            settings = Settings(
+                width=width,
+                height=height,
+                fps=values["fps"],
+                voice=values["voice"],
+                rate=values["rate"],
+                theme=values["theme"],
+                out_dir=values["out"],
+                scene_pause=values["pause"],
+                sentence_pause=values["sentence_pause"],
+                paragraph_pause=values["sentence_pause"] * 2,
+                captions=values["captions"],
+                music=values["music"],
+                lexicon=values["lexicon"],
+                logo=brand.pop("logo", None),
+                brand=brand,
+            )
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            field = str(error["loc"][0])
+            key = FIELDS.get(field, field)
+            message = str(error["msg"]).removeprefix("Value error, ")
+            if error["type"] != "value_error":  # a range or a type: say what fits
+                message = problem(key)
+            if key == "size" and width <= 32 and height <= 32:  # 9x16: a format meant?
+                ratio = f"{width}:{height}"
+                formats = ", ".join(FORMATS)
+                message += f" (did you mean {ratio}?)" if ratio in FORMATS else f" (or {formats})"
+            self.fail(key, message)
+        jobs = values["jobs"]
+        if jobs is not None and not JOBS[0] <= jobs <= JOBS[1]:
+            self.fail("jobs", problem("jobs"))
+        theme_for(settings.theme, settings.brand)  # the theme's file and fonts: say so now
+        return settings
+
+
+def read_config(path: Path | None) -> tuple[dict[str, Any], dict[str, str], str | None]:
+    """The settings a config file sets, how it writes each, and its name (None when there is
+    no file). Each value is checked for its kind here; ranges are checked with the rest."""
+    import tomllib
+
     if path is None:
         if not Path(CONFIG_FILE).is_file():
-            return {}, None
+            return {}, {}, None
         path = Path(CONFIG_FILE)
     if not path.is_file():
         raise NarrateError(f"config file {path} not found")
@@ -55,36 +223,65 @@ def read_config(path: Path | None) -> tuple[dict[str, Any], str | None]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise NarrateError(f"{path}: not valid TOML ({' '.join(str(exc).split())})") from exc
-    unknown = sorted(set(data) - set(DEFAULTS) - {"brand"})
-    if unknown:
-        raise NarrateError(
-            f"{path}: unknown setting {unknown[0]!r}; known: {', '.join([*DEFAULTS, 'brand'])}"
-        )
-    brand = data.pop("brand", {})
-    if not isinstance(brand, dict) or set(brand) - BRAND:
-        raise NarrateError(f"{path}: [brand] takes {', '.join(sorted(BRAND))}")
+    known = [*DEFAULTS, "brand"]
+    for key in data:
+        if key not in known:
+            hint = suggestion(key, known) or f"; known: {', '.join(known)}"
+            raise NarrateError(f"{path}: unknown setting {key!r}{hint}")
+    written = {key: f"{path}: {key} = {toml_value(value)}" for key, value in data.items()}
+    for key, value in data.items():
+        if key != "brand" and not fits(key, value):
+            kind, example = KINDS[key]
+            like = f"must be {KIND_WORDS[kind]}, like {key} = {example}"
+            raise NarrateError(f"{written[key]}: {like}")
     here = path.parent
     for key in PATHS & set(data):
-        data[key] = here / str(data[key])
+        data[key] = here / data[key]
     if data.get("music") not in (None, "bed"):
-        data["music"] = str(here / str(data["music"]))
-    if "logo" in brand:
-        brand["logo"] = here / str(brand["logo"])
-    if brand:
-        data["brand"] = brand
-    return data, str(path)
+        data["music"] = str(here / data["music"])
+    if "brand" in data:
+        data["brand"] = read_brand(data["brand"], path)
+        written["brand"] = f"{path}: [brand]"
+    return data, written, str(path)
 
 
-def effective(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, str]]:
+def read_brand(brand: Any, path: Path) -> dict[str, Any]:
+    """The [brand] table: colours as #RRGGBB, and a logo file (relative to the config file)."""
+    from narrate.theme import BRAND_COLOURS, HEX_COLOUR
+
+    known = [*BRAND_COLOURS, "logo"]
+    if not isinstance(brand, dict):
+        raise NarrateError(f"{path}: brand must be a table, [brand], of {', '.join(known)}")
+    for key, value in brand.items():
+        where = f"{path}: [brand] {key}"
+        if key not in known:
+            hint = suggestion(key, known) or f"; known: {', '.join(known)}"
+            raise NarrateError(f"{where}: not a brand setting{hint}")
+        where += f" = {toml_value(value)}"
+        if not isinstance(value, str):
+            raise NarrateError(f"{where}: must be text in quotes")
+        if key != "logo" and not re.fullmatch(HEX_COLOUR, value):
+            raise NarrateError(f'{where}: must be a colour like "#0A7F3F"')
+    return {**brand, "logo": path.parent / brand["logo"]} if "logo" in brand else dict(brand)
+
+
+def effective(args: argparse.Namespace) -> Config:
     """Every setting's value and where it came from: default, the config file, the command
-    line."""
-    config, source = read_config(getattr(args, "config", None))
+    line. Numbers typed on the command line are read here."""
+    config, written, source = read_config(getattr(args, "config", None))
     values: dict[str, Any] = {**DEFAULTS, "brand": {}}
     sources = dict.fromkeys(values, "default")
     for key, value in config.items():
         values[key], sources[key] = value, source or "config"
     for key in DEFAULTS:
         given = getattr(args, key, None)
-        if given is not None:
-            values[key], sources[key] = given, "command line"
-    return values, sources
+        if given is None:
+            continue
+        written[key] = f"{flag(key)} {shorten(str(given), 30)}"
+        kind = KINDS[key][0]
+        if kind in ("whole", "seconds"):
+            given = (whole if kind == "whole" else seconds)(given)
+            if given is None:
+                raise NarrateError(f"{written[key]}: {problem(key)}")
+        values[key], sources[key] = given, "command line"
+    return Config(values, sources, written)

@@ -98,6 +98,22 @@ class Script(BaseModel):
     size: str | None = None
     fps: int | None = None
 
+    @field_validator("title")
+    @classmethod
+    def _title_not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be blank")
+        return value.strip()
+
+    @field_validator("language")
+    @classmethod
+    def _language_tag(cls, value: str | None) -> str | None:
+        from narrate.limits import is_language_tag
+
+        if value is not None and not is_language_tag(value):
+            raise ValueError("must be a language tag such as en, de or pt-BR")
+        return value
+
     @model_validator(mode="after")
     def _default_slug(self) -> Script:
         self.slug = slugify(self.slug or self.title)
@@ -167,41 +183,96 @@ class Settings(BaseModel):
     @classmethod
     def _even(cls, value: int) -> int:
         if value % 2:
-            raise ValueError("must be an even number of pixels (H.264 with yuv420p needs it)")
+            raise ValueError("width and height must be even (H.264 with yuv420p needs it)")
         return value
 
     @field_validator("theme")
     @classmethod
     def _theme_name(cls, value: str) -> str:
-        if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", value):
-            raise ValueError("must be a theme name such as 'default'")
+        """A theme is a name from the themes folder, never a path."""
+        from narrate.theme import theme_names
+
+        names = theme_names()
+        if value not in names:
+            raise ValueError(f"not a theme (choose: {', '.join(names)})")
+        return value
+
+    @field_validator("brand")
+    @classmethod
+    def _brand_colours(cls, value: dict[str, str]) -> dict[str, str]:
+        """Brand overrides are colours only: never fonts (paths) or sizes."""
+        from narrate.theme import BRAND_COLOURS, HEX_COLOUR
+
+        for key, colour in value.items():
+            if key not in BRAND_COLOURS:
+                raise ValueError(f"{key}: not a brand colour (choose: {', '.join(BRAND_COLOURS)})")
+            if not re.fullmatch(HEX_COLOUR, colour):
+                raise ValueError(f"{key}: must be a colour like #0A7F3F")
         return value
 
     @property
     def size(self) -> str:
         return f"{self.width}x{self.height}"
 
+    @classmethod
+    def bounds(cls, field: str) -> tuple[float, float]:
+        """The least and the greatest value of a numeric field."""
+        rules = cls.model_fields[field].metadata
+        return next(r.ge for r in rules if hasattr(r, "ge")), next(
+            r.le for r in rules if hasattr(r, "le")
+        )
+
+    def merged(self, own: dict[str, str | int | None], where: str) -> Settings:
+        """These settings with an article's own ones (`voice`, `rate`, `theme`; None: not
+        given) laid over them, checked exactly as the command line's are. A NarrateError
+        names the value as `where` wrote it ("a.md: front matter theme '../x'")."""
+        from pydantic import ValidationError
+
+        from narrate.errors import NarrateError
+
+        given = {key: value for key, value in own.items() if value is not None}
+        if not given:
+            return self
+        try:
+            return Settings.model_validate({**self.model_dump(), **given})
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            key = str(error["loc"][0])
+            problem = str(error["msg"]).removeprefix("Value error, ")
+            value = repr(given.get(key))
+            value = value if len(value) <= 200 else value[:197] + "..."
+            raise NarrateError(f"{where} {key} {value}: {problem}") from None
+
 
 FORMATS = {"16:9": (1920, 1080), "9:16": (1080, 1920), "1:1": (1080, 1080)}
 
 
 def parse_size(text: str) -> tuple[int, int]:
-    """'1920x1080', or a format: '16:9', '9:16' (vertical), '1:1'. ValueError otherwise."""
+    """'1920x1080', or a format: '16:9', '9:16' (vertical), '1:1'. ValueError otherwise.
+    Numbers past a million are read as a million (any of them is too big)."""
     if text.strip() in FORMATS:
         return FORMATS[text.strip()]
     match = re.fullmatch(r"\s*(\d+)\s*[xX×]\s*(\d+)\s*", text)
     if not match:
-        raise ValueError(f"size must look like 1920x1080, or be 16:9, 9:16 or 1:1, not {text!r}")
-    return int(match.group(1)), int(match.group(2))
+        raise ValueError("must look like 1920x1080, or be 16:9, 9:16 or 1:1")
+    width, height = (part.lstrip("0") or "0" for part in match.groups())
+    return min(int(width[:7]), 10**6), min(int(height[:7]), 10**6)
 
 
 def slugify(text: str, max_length: int = 60) -> str:
-    """Lowercase ASCII letters, digits and single dashes; never empty, never a path."""
+    """Lowercase ASCII letters, digits and single dashes, cut at a word; never empty, never
+    a path. Letters are transliterated ("beschließt" -> "beschliesst"), numbers kept whole
+    ("$2,000" -> "2000"), apostrophes and the dots of initials dropped ("U.S." -> "us")."""
     import unicodedata
 
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    ascii_text = re.sub(r"['’]|(?<=\w)\.(?=\w)", "", ascii_text.lower())  # "U.S." -> "us"
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
+    text = re.sub(r"['’]|(?<=\w)\.(?=\w)|(?<=\d),(?=\d{3}(?!\d))", "", text)
+    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    if any(not c.isascii() and c.isalnum() for c in text):  # ß, Cyrillic, CJK, ...
+        from slugify import slugify as transliterate  # 50 ms to load: only when needed
+
+        text = transliterate(text)
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
     if len(slug) > max_length:
-        slug = slug[:max_length].rsplit("-", 1)[0] or slug[:max_length]
-    return slug.strip("-") or "article"
+        head = slug[: max_length + 1]  # a word that ends at max_length stays
+        slug = head.rsplit("-", 1)[0] if "-" in head else slug[:max_length]
+    return slug or "article"

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -18,13 +19,14 @@ from narrate.captions import Cue, build_cues, write_srt, write_vtt
 from narrate.chapters import write_chapters_txt, write_chapters_vtt
 from narrate.errors import NarrateError, one_line
 from narrate.glyphs import describe, missing_glyphs
+from narrate.limits import check_script, shorten
 from narrate.models import Scene, Script, Settings, Speech
 from narrate.plan import plan_scenes
 from narrate.progress import Progress, Stage
 from narrate.publish import check_writable, move_into_place, staging
 from narrate.read import read_article, read_bytes
 from narrate.speak import prepare, speak
-from narrate.speaker import speaking
+from narrate.speaker import speaking, stopped_on_failure
 from narrate.theme import theme_for
 from narrate.timing import block_samples, frames_of, time_scenes
 from narrate.tts import TTSEngine, resolve_voice
@@ -42,17 +44,32 @@ class RenderResult(BaseModel):
 
 
 def load_script(source: Path) -> Script:
-    """An article file planned into scenes, or a script.json written by `narrate script`."""
+    """An article file planned into scenes, or a script.json written by `narrate script`;
+    either within narrate's limits (limits.py), else one NarrateError line."""
     if source.suffix.lower() != ".json":
-        return plan_scenes(read_article(source))
-    data = read_bytes(source)
+        script = plan_scenes(read_article(source))
+    else:
+        script = plan_only(parse_script(read_bytes(source), source))
+    check_script(script, source)
+    return script
+
+
+def parse_script(data: bytes, source: Path) -> Script:
+    """A script.json's bytes as a Script. Error messages quote at most a line of the input."""
     try:
-        script = Script.model_validate(json.loads(data.decode("utf-8-sig")))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise NarrateError(f"{source}: not valid JSON ({one_line(exc)})") from exc
+        value = json.loads(data.decode("utf-8-sig"))
+    except RecursionError:
+        raise NarrateError(f"{source}: not valid JSON (nested too deeply)") from None
+    except (UnicodeDecodeError, ValueError) as exc:  # ValueError: also a 4,300-digit number
+        reason = one_line(exc)
+        if "integer string conversion" in reason:
+            reason = "a number with too many digits"
+        raise NarrateError(f"{source}: not valid JSON ({shorten(reason)})") from exc
+    try:
+        return Script.model_validate(value)
     except ValidationError as exc:
-        raise NarrateError(f"{source}: not a narrate script ({one_line(exc)})") from exc
-    return plan_only(script)
+        reason = shorten(one_line(exc))
+        raise NarrateError(f"{source}: not a narrate script ({reason})") from exc
 
 
 def plan_only(script: Script) -> Script:
@@ -117,9 +134,11 @@ def render_with(
 ) -> RenderResult:
     """render(), with the engine started."""
     script = load_script(source)
-    # The article's own voice, rate and theme (front matter) win over the command line.
+    # The article's own voice, rate and theme (front matter) win over the command line,
+    # checked as the command line's are: a theme is a bundled theme's name, never a path.
     own = {"voice": script.voice, "rate": script.rate, "theme": script.theme}
-    settings = settings.model_copy(update={k: v for k, v in own.items() if v is not None})
+    where = f"{source}:" if source.suffix.lower() == ".json" else f"{source}: front matter"
+    settings = settings.merged(own, where)
     theme = theme_for(settings.theme, settings.brand)
     check_writable(settings.out_dir)
     texts = [script.title, script.byline or "", script.date or ""]
@@ -135,7 +154,9 @@ def render_with(
     voice = resolve_voice(engine, settings.voice, script.language)
     settings = settings.model_copy(update={"voice": voice})
 
-    with staging(settings.out_dir) as work:
+    cache.warn = warn  # a cache that stops working says so once, and is then left alone
+    # On failure the speech worker stops first, then the staging folder is removed.
+    with staging(settings.out_dir) as work, stopped_on_failure(engine):
         build = work / ".build"
         build.mkdir()
         total = len(script.scenes)
@@ -152,10 +173,7 @@ def render_with(
             spoken_order = sorted(order, key=lambda number: number in ahead)
         # Sound has a thread of its own: a scene's narration is encoded as soon as it is
         # spoken, not after the pictures waiting in the pool.
-        with (
-            ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 2) as pool,
-            ThreadPoolExecutor(max_workers=1) as sounds,
-        ):
+        with pool_of(jobs or os.cpu_count() or 2) as pool, pool_of(1) as sounds:
             visuals = {
                 number: pool.submit(
                     card_and_pack, script, number, settings, theme, work, cache, steps.advance
@@ -172,6 +190,7 @@ def render_with(
                 steps.advance,
                 sound.spoken,
                 order=spoken_order,
+                warn=warn,
             )
             timed = time_scenes(script, speeches, settings)
             blocks = [sound.blocks[n] for n in range(1, total + 1)]
@@ -254,6 +273,19 @@ class Sound:
 def pack_of(visual: Future[tuple[Path, Path]]) -> Callable[[], Path]:
     """The scene's pack file, waited for when asked."""
     return lambda: visual.result()[1]
+
+
+@contextmanager
+def pool_of(workers: int) -> Iterator[ThreadPoolExecutor]:
+    """A thread pool; on failure (Ctrl-C, SIGTERM) the work not started is dropped and the
+    work running (ffmpeg) is waited for, so nothing writes into a removed staging folder."""
+    pool = ThreadPoolExecutor(max_workers=workers)
+    try:
+        yield pool
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 def with_step(steps: Stage, function: Callable[..., T], *args: Any) -> T:

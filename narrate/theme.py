@@ -12,6 +12,10 @@ from narrate.assets import assets_dir
 from narrate.errors import NarrateError, one_line
 
 HEX_COLOUR = r"^#[0-9A-Fa-f]{6}$"
+# What narrate.toml's [brand] may lay over a theme: colours, never fonts (paths) or sizes.
+BRAND_COLOURS = (
+    "accent", "accent_text", "background", "background_bottom", "muted", "text", "track",
+)  # fmt: skip
 
 
 class Theme(BaseModel):
@@ -69,6 +73,7 @@ def themes_dir() -> Path:
 
 
 def theme_names() -> list[str]:
+    """The bundled themes: the only names a theme may have."""
     return sorted(p.stem for p in themes_dir().glob("*.json"))
 
 
@@ -77,6 +82,8 @@ def theme_for(name: str, brand: dict[str, str] | None = None) -> Theme:
     theme = load_theme(name)
     if not brand:
         return theme
+    if unknown := sorted(set(brand) - set(BRAND_COLOURS)):
+        raise NarrateError(f"brand {unknown[0]}: not a brand colour ({', '.join(BRAND_COLOURS)})")
     try:
         return Theme.model_validate({**theme.model_dump(), **brand})
     except ValidationError as exc:
@@ -85,9 +92,9 @@ def theme_for(name: str, brand: dict[str, str] | None = None) -> Theme:
 
 @cache
 def load_theme(name: str) -> Theme:
+    if name not in theme_names():  # a name from the folder, never a path out of it
+        raise NarrateError(f"theme {name!r}: not a theme (choose: {', '.join(theme_names())})")
     path = themes_dir() / f"{name}.json"
-    if not path.is_file():
-        raise NarrateError(f"unknown theme {name!r}; choose one of: {', '.join(theme_names())}")
     try:
         theme = Theme.model_validate(json.loads(path.read_text(encoding="utf-8")))
     except (ValueError, ValidationError) as exc:

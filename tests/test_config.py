@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
+from narrate.cli import main
 from narrate.draw import draw_card
 from narrate.models import Scene, Script
 from narrate.theme import theme_for
@@ -51,21 +54,65 @@ def test_config_file_given_with_its_paths_relative_to_it(tmp_path: Path):
     assert rows["brand"] == ("accent=#0A7F3F", "settings/team.toml")
 
 
-def test_bad_config_gives_one_line(tmp_path: Path):
-    cases = {
-        'colour = "red"\n': "narrate.toml: unknown setting 'colour'; known: out, voice, rate",
-        "rate = \n": "narrate.toml: not valid TOML",
-        '[brand]\naccent = "green"\n': "brand colours: accent: String should match pattern",
-        "rate = 10\n": "invalid settings: rate: Input should be greater than or equal to 80",
-    }
-    for text, message in cases.items():
-        (tmp_path / "narrate.toml").write_text(text)
-        result = narrate(tmp_path, "config")
-        assert result.returncode == 2, text
-        assert result.stderr.startswith(f"narrate: error: {message}"), result.stderr
-        assert len(result.stderr.splitlines()) == 1
+BAD_CONFIGS = {
+    'colour = "red"\n': "narrate.toml: unknown setting 'colour'; known: out, voice, rate, size, "
+    "fps, theme, pause, sentence_pause, captions, music, lexicon, cache_dir, jobs, brand",
+    'sise = "9:16"\n': "narrate.toml: unknown setting 'sise' (did you mean size?)",
+    "rate = \n": "narrate.toml: not valid TOML (Invalid value (at line 1, column 8))",
+    '[brand]\naccent = "green"\n': 'narrate.toml: [brand] accent = "green": must be a colour '
+    'like "#0A7F3F"',
+    '[brand]\nacent = "#0A7F3F"\n': "narrate.toml: [brand] acent: not a brand setting "
+    "(did you mean accent?)",
+    "rate = 10\n": "narrate.toml: rate = 10: must be a whole number from 80 to 450 "
+    "(words a minute)",
+    # Regression: a value of the wrong type was an internal error (AttributeError, TypeError).
+    "size = 1920\n": 'narrate.toml: size = 1920: must be text in quotes, like size = "1920x1080"',
+    'jobs = "4"\n': 'narrate.toml: jobs = "4": must be a whole number, like jobs = 4',
+    "captions = 0\n": "narrate.toml: captions = 0: must be true or false, like captions = false",
+    "pause = nan\n": "narrate.toml: pause = nan: must be a number of seconds, like pause = 0.8",
+    'out = ["a"]\n': 'narrate.toml: out = ["a"]: must be a path in quotes, like out = "renders"',
+    # Ranges name the setting as the file writes it, not Settings' field.
+    "pause = -1\n": "narrate.toml: pause = -1: must be a number of seconds from 0 to 5",
+    "jobs = 0\n": "narrate.toml: jobs = 0: must be a whole number from 1 to 64",
+    'size = "9x16"\n': 'narrate.toml: size = "9x16": must be from 320x180 up to 3840 on a side '
+    "(did you mean 9:16?)",
+    'theme = "../x"\n': 'narrate.toml: theme = "../x": not a theme (choose: dark, default, '
+    "light, newsroom)",
+}
+
+
+@pytest.mark.parametrize("text", BAD_CONFIGS)
+def test_bad_config_gives_one_line(tmp_path: Path, monkeypatch, capsys, text: str):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "narrate.toml").write_text(text)
+    assert main(["config"]) == 2
+    assert capsys.readouterr().err == f"narrate: error: {BAD_CONFIGS[text]}\n"
+    assert main(["render", "a.txt"]) == 2  # a render stops on the same line, before reading
+    assert capsys.readouterr().err == f"narrate: error: {BAD_CONFIGS[text]}\n"
+
+
+def test_missing_config_file(tmp_path: Path):
     missing = narrate(tmp_path, "config", "--config", "nope.toml")
-    assert missing.stderr == "narrate: error: config file nope.toml not found\n"
+    assert (missing.returncode, missing.stderr) == (
+        2,
+        "narrate: error: config file nope.toml not found\n",
+    )
+
+
+def test_config_shows_the_cache_folder_and_jobs_a_render_uses(tmp_path: Path, monkeypatch, capsys):
+    # Regression: `narrate config` printed "(none)" for both.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("NARRATE_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert main(["config"]) == 0
+    rows = table(capsys.readouterr().out)
+    assert rows["cache_dir"] == (str(tmp_path / "xdg" / "narrate"), "default")
+    assert rows["jobs"] == (str(os.cpu_count()), "default")
+    monkeypatch.setenv("NARRATE_CACHE_DIR", str(tmp_path / "mine"))
+    assert main(["config", "--jobs", "3"]) == 0
+    rows = table(capsys.readouterr().out)
+    assert rows["cache_dir"] == (str(tmp_path / "mine"), "$NARRATE_CACHE_DIR")
+    assert rows["jobs"] == ("3", "command line")
 
 
 def test_brand_colours_and_logo_on_the_opening_card(tmp_path: Path):

@@ -61,15 +61,15 @@ CASES = {
     ),
     "odd size": (
         lambda t: ["render", write(t, "a.txt", GOOD), "--size", "641x360"],
-        "invalid settings: width: must be an even number of pixels (H.264 with yuv420p needs it)",
+        "--size 641x360: width and height must be even (H.264 with yuv420p needs it)",
     ),
     "rate too low": (
         lambda t: ["render", write(t, "a.txt", GOOD), "--rate", "10"],
-        "invalid settings: rate: Input should be greater than or equal to 80",
+        "--rate 10: must be a whole number from 80 to 450 (words a minute)",
     ),
     "unknown theme": (
         lambda t: ["render", write(t, "a.txt", GOOD), "--theme", "neon"],
-        "unknown theme 'neon'; choose one of: dark, default, light, newsroom",
+        "--theme neon: not a theme (choose: dark, default, light, newsroom)",
     ),
     "not a script": (
         lambda t: ["render", write(t, "plan.json", '{"title": "T"}')],
@@ -81,7 +81,7 @@ CASES = {
     ),
     "unknown option": (
         lambda t: ["render", "a.txt", "--colour", "red"],
-        "unrecognized arguments: --colour red (see `narrate --help`)",
+        "unrecognized option --colour (see `narrate render --help`)",
     ),
 }
 
