@@ -15,12 +15,12 @@ from pathlib import Path
 
 from moviepy import AudioFileClip, ImageClip, concatenate_videoclips
 
-from narrate.draw import draw_cards
-from narrate.engines import get_engine
+from narrate.pictures.cards import draw_cards
+from narrate.speech.espeak import get_engine
 from narrate.models import Settings
-from narrate.plan import plan_scenes
-from narrate.read import read_article
-from narrate.speak import speak
+from narrate.article.plan import plan_scenes
+from narrate.article.read import read_article
+from narrate.speech.speak import speak
 
 
 def main(article: Path, out: Path) -> None:

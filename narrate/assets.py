@@ -11,3 +11,12 @@ def assets_dir() -> Path:
         if (candidate / "fonts").is_dir():
             return candidate
     raise FileNotFoundError("narrate's assets folder is missing; reinstall narrate")
+
+
+def themes_dir() -> Path:
+    return assets_dir() / "themes"
+
+
+def theme_names() -> list[str]:
+    """The bundled themes: the only names a theme may have."""
+    return sorted(p.stem for p in themes_dir().glob("*.json"))

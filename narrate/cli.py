@@ -16,8 +16,9 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from narrate import __version__, speaker
+from narrate import __version__
 from narrate.errors import NarrateError, one_line
+from narrate.speech import worker as speaker
 
 if TYPE_CHECKING:
     from narrate.models import Settings
@@ -195,7 +196,7 @@ def cmd_config(args: argparse.Namespace) -> int:
 
 def expand_sources(paths: list[Path]) -> list[Path]:
     """Files as given; a folder stands for the articles directly inside it, by name."""
-    from narrate.read import ARTICLE_SUFFIXES
+    from narrate.article.read import ARTICLE_SUFFIXES
 
     sources: list[Path] = []
     for path in paths:
@@ -254,7 +255,7 @@ def cmd_script(args: argparse.Namespace) -> int:
 
 
 def cmd_voices(args: argparse.Namespace) -> int:
-    from narrate.engines import get_engine
+    from narrate.speech.espeak import get_engine
 
     for voice in sorted(get_engine().voices(), key=lambda v: v.id):
         short = voice.id.rsplit("/", 1)[-1]
@@ -273,7 +274,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 def cmd_preview(args: argparse.Namespace) -> int:
     from narrate.config import shorten, whole
-    from narrate.preview import build_index, serve
+    from narrate.web.preview import build_index, serve
 
     port = whole(args.port)
     if port is None or not 0 <= port <= 65535:

@@ -163,7 +163,7 @@ class Config:
         from pydantic import ValidationError
 
         from narrate.models import FORMATS, Settings, parse_size
-        from narrate.theme import theme_for
+        from narrate.pictures.theme import theme_for
 
         values = self.values
         try:
@@ -247,7 +247,7 @@ def read_config(path: Path | None) -> tuple[dict[str, Any], dict[str, str], str 
 
 def read_brand(brand: Any, path: Path) -> dict[str, Any]:
     """The [brand] table: colours as #RRGGBB, and a logo file (relative to the config file)."""
-    from narrate.theme import BRAND_COLOURS, HEX_COLOUR
+    from narrate.models import BRAND_COLOURS, HEX_COLOUR
 
     known = [*BRAND_COLOURS, "logo"]
     if not isinstance(brand, dict):

@@ -13,8 +13,8 @@ Check = tuple[str, Callable[[], str]]  # a name, and a function returning what i
 
 
 def check_tts() -> str:
-    from narrate.engines import get_engine
-    from narrate.tts import resolve_voice, synthesize_checked
+    from narrate.speech.engine import resolve_voice, synthesize_checked
+    from narrate.speech.espeak import get_engine
 
     engine = get_engine()
     voices = engine.voices()
@@ -29,7 +29,7 @@ def check_tts() -> str:
 
 
 def check_ffmpeg() -> str:
-    from narrate.ffmpeg import ffmpeg_exe
+    from narrate.video.ffmpeg import ffmpeg_exe
 
     exe = ffmpeg_exe()
     encoders = subprocess.run(
@@ -45,7 +45,8 @@ def check_ffmpeg() -> str:
 
 
 def check_fonts() -> str:
-    from narrate.theme import load_theme, theme_names
+    from narrate.assets import theme_names
+    from narrate.pictures.theme import load_theme
 
     names = theme_names()
     fonts = {

@@ -14,6 +14,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+HEX_COLOUR = r"^#[0-9A-Fa-f]{6}$"
+# What narrate.toml's [brand] may lay over a theme: colours, never fonts (paths) or sizes.
+BRAND_COLOURS = (
+    "accent", "accent_text", "background", "background_bottom", "muted", "text", "track",
+)  # fmt: skip
+
 
 class Section(BaseModel):
     """A heading of the article and the paragraphs under it."""
@@ -190,7 +196,7 @@ class Settings(BaseModel):
     @classmethod
     def _theme_name(cls, value: str) -> str:
         """A theme is a name from the themes folder, never a path."""
-        from narrate.theme import theme_names
+        from narrate.assets import theme_names
 
         names = theme_names()
         if value not in names:
@@ -201,8 +207,6 @@ class Settings(BaseModel):
     @classmethod
     def _brand_colours(cls, value: dict[str, str]) -> dict[str, str]:
         """Brand overrides are colours only: never fonts (paths) or sizes."""
-        from narrate.theme import BRAND_COLOURS, HEX_COLOUR
-
         for key, colour in value.items():
             if key not in BRAND_COLOURS:
                 raise ValueError(f"{key}: not a brand colour (choose: {', '.join(BRAND_COLOURS)})")

@@ -1,5 +1,5 @@
-"""Stage 6: publish. A render is built in a staging folder next to its destination and moved
-into place only when complete, so an interrupted render never leaves a half-written video.
+"""Publish, the last step. A render is built in a staging folder next to its destination and
+moved into place only when complete, so an interrupted render never leaves a half-written video.
 
 A staging folder holds a lock (flock on its lock file) while its render runs; the kernel drops
 it when the process ends, however it ends (SIGKILL too). So a render that finds another's

@@ -13,26 +13,26 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from narrate.audio import Bed, audio_block_for, block_key
+from narrate.article.plan import plan_scenes
+from narrate.article.read import read_article, read_bytes
 from narrate.cache import Cache
-from narrate.captions import Cue, build_cues, write_srt, write_vtt
-from narrate.chapters import write_chapters_txt, write_chapters_vtt
 from narrate.errors import NarrateError, one_line
-from narrate.glyphs import describe, missing_glyphs
 from narrate.limits import check_script, shorten
 from narrate.models import Scene, Script, Settings, Speech
-from narrate.plan import plan_scenes
+from narrate.pictures.captions import Cue, build_cues, write_srt, write_vtt
+from narrate.pictures.glyphs import describe, missing_glyphs
+from narrate.pictures.theme import theme_for
 from narrate.progress import Progress, Stage
 from narrate.publish import check_writable, move_into_place, staging
-from narrate.read import read_article, read_bytes
-from narrate.speak import prepare, speak
-from narrate.speaker import speaking, stopped_on_failure
-from narrate.theme import theme_for
-from narrate.timing import block_samples, frames_of, time_scenes
-from narrate.tts import TTSEngine, resolve_voice
+from narrate.speech.engine import TTSEngine, resolve_voice
+from narrate.speech.speak import prepare, speak
+from narrate.speech.timing import block_samples, frames_of, time_scenes
+from narrate.speech.worker import speaking, stopped_on_failure
+from narrate.video.chapters import write_chapters_txt, write_chapters_vtt
+from narrate.video.sound import Bed, audio_block_for, block_key
 
 if TYPE_CHECKING:
-    from narrate.music import Music
+    from narrate.video.music import Music
 
 T = TypeVar("T")
 
@@ -114,7 +114,7 @@ def render(
 
     Cards are drawn and encoded on a thread pool (ffmpeg runs in its own processes) while the
     narration is spoken, sentence by sentence, by the engine (the default one in a worker
-    process, started first: speaker.py); each step reuses the cache where it can.
+    process, started first: speech/worker.py); each step reuses the cache where it can.
     """
     with speaking(engine) as speaker:
         return render_with(
@@ -201,7 +201,7 @@ def render_with(
             write_vtt(flat, work / "captions.vtt")
             write_chapters_txt(timed, work / "chapters.txt")
             write_chapters_vtt(timed, work / "chapters.vtt")
-            from narrate.assemble import assemble  # loaded late: the speaking came first
+            from narrate.video.assemble import assemble  # loaded late: the speaking came first
 
             video = work / f"{timed.slug}.mp4"
             assemble(
@@ -258,7 +258,7 @@ class Sound:
             if number != len(self.beds) + 1:
                 raise RuntimeError("with music, scenes must be spoken in order")
             if self.music is None:
-                from narrate.music import load_music  # numpy, only when there is music
+                from narrate.video.music import load_music  # numpy, only when there is music
 
                 self.music = load_music(self.settings.music, speech.sample_rate)
             bed = Bed(self.music, self.position, last=number == self.scenes)
@@ -298,7 +298,7 @@ def with_step(steps: Stage, function: Callable[..., T], *args: Any) -> T:
 def card_and_pack(*args: Any) -> tuple[Path, Path]:
     """pictures.card_and_pack, its modules (Pillow, x264 packing) loaded on the pool's thread
     while the main thread reads the speech."""
-    from narrate.pictures import card_and_pack as pictures
+    from narrate.video.packs import card_and_pack as pictures
 
     return pictures(*args)
 

@@ -72,7 +72,7 @@ def fake_engine() -> FakeEngine:
 
 @pytest.fixture(scope="session")
 def real_engine():
-    from narrate.engines import get_engine
+    from narrate.speech.espeak import get_engine
 
     return get_engine()
 
@@ -81,7 +81,7 @@ def decode_audio(video: Path, rate: int = 16000) -> np.ndarray:
     """The video's sound as mono 16-bit samples at `rate`, decoded by the real ffmpeg."""
     import subprocess
 
-    from narrate.ffmpeg import ffmpeg_exe
+    from narrate.video.ffmpeg import ffmpeg_exe
 
     command = [ffmpeg_exe(), "-v", "error", "-i", str(video), "-ac", "1", "-ar", str(rate)]
     raw = subprocess.run([*command, "-f", "s16le", "-"], capture_output=True, check=True).stdout

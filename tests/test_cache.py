@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from narrate.cache import Cache, file_hash, make_key
-from narrate.ffmpeg import ffmpeg_exe, probe
 from narrate.models import Settings
 from narrate.render import render
+from narrate.video.ffmpeg import ffmpeg_exe, probe
 from tests.conftest import ROOT
 
 ARTICLE = """Cache Test Article

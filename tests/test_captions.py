@@ -13,17 +13,17 @@ import srt
 import webvtt
 
 from narrate.cache import Cache
-from narrate.captions import (
+from narrate.models import Settings, WordMark
+from narrate.pictures.captions import (
     LINE_CHARS,
     sentence_cue_lines,
     sentence_cues,
     split_words,
     wrap_lines,
 )
-from narrate.chapters import clock
-from narrate.ffmpeg import ffmpeg_exe
-from narrate.models import Settings, WordMark
 from narrate.render import render
+from narrate.video.chapters import clock
+from narrate.video.ffmpeg import ffmpeg_exe
 from tests.conftest import decode_audio
 
 ARTICLE = """# Rivers Are Rising
@@ -183,8 +183,8 @@ def test_chapters_in_the_mp4_and_chapters_txt(rendered):
 def test_captions_are_burned_in_on_time(rendered):
     from PIL import Image
 
-    from narrate.draw import blank_card, caption_zone, draw_caption
-    from narrate.theme import load_theme
+    from narrate.pictures.cards import blank_card, caption_zone, draw_caption
+    from narrate.pictures.theme import load_theme
 
     theme = load_theme("default")
     cues = list(srt.parse((rendered.folder / "captions.srt").read_text(encoding="utf-8")))
@@ -207,7 +207,7 @@ def test_captions_are_burned_in_on_time(rendered):
 
 
 def test_two_line_cues_are_balanced():
-    from narrate.captions import balance
+    from narrate.pictures.captions import balance
 
     lines = balance(wrap_lines("while Republicans shortly thereafter warned"))
     assert lines == ["while Republicans", "shortly thereafter warned"]

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from narrate.draw import blank_card, draw_card, draw_cards
 from narrate.models import Scene, Script, Settings
-from narrate.theme import load_theme
+from narrate.pictures.cards import blank_card, draw_card, draw_cards
+from narrate.pictures.theme import load_theme
 
 THEME = load_theme("default")
 LONG_HEADING = ("A very long heading about the state of things " * 7)[:300]
@@ -85,7 +85,7 @@ def test_draw_cards_writes_one_png_per_scene(tmp_path):
 
 def test_pixels_of_a_picture_are_pillows_own(tmp_path: Path):
     # narrate reads a picture's pixels in one piece rather than Pillow's 64 KB at a time.
-    from narrate.pictures import pixels_of
+    from narrate.video.packs import pixels_of
 
     image = Image.new("RGB", (700, 300), "#123456")
     ImageDraw.Draw(image).text((10, 10), "pixels", fill="white")
@@ -101,9 +101,9 @@ def test_pixels_of_a_picture_are_pillows_own(tmp_path: Path):
 def test_a_caption_stays_inside_the_card_whatever_the_text(size, narration):
     # Issue 11: a 15,000-character word made one cue of 358 lines; its strip was taller than
     # the card, the picture came out too big, and x264 "did not write the frames asked for".
-    from narrate.captions import sentence_cue_lines
-    from narrate.draw import caption_strip
-    from narrate.pictures import pixels_of
+    from narrate.pictures.captions import sentence_cue_lines
+    from narrate.pictures.cards import caption_strip
+    from narrate.video.packs import pixels_of
 
     card = blank_card(THEME, *size).image
     for cues in sentence_cue_lines(narration):
@@ -118,8 +118,8 @@ def test_a_caption_stays_inside_the_card_whatever_the_text(size, narration):
 def test_a_huge_word_is_wrapped_without_measuring_it_whole(word):
     # Issue 11: a heading of one 5,000-character word took 33 s to lay out at 320x180: every
     # font size wrapped all of it, measuring the rest of the word again for every line.
-    from narrate.fonts import chain
-    from narrate.layout import wrap
+    from narrate.pictures.fonts import chain
+    from narrate.pictures.layout import wrap
 
     face = chain(THEME.font_paths(True), 40)
 

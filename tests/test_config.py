@@ -13,9 +13,9 @@ import pytest
 from PIL import Image
 
 from narrate.cli import main
-from narrate.draw import draw_card
 from narrate.models import Scene, Script
-from narrate.theme import theme_for
+from narrate.pictures.cards import draw_card
+from narrate.pictures.theme import theme_for
 
 
 def narrate(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from narrate.ffmpeg import ffmpeg_exe
-from narrate.h264 import Bits, unescape
 from narrate.models import Settings
 from narrate.render import render
+from narrate.video.ffmpeg import ffmpeg_exe
+from narrate.video.h264 import Bits, unescape
 from tests.conftest import FakeEngine
 
 ARTICLE = """# Conformance

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from PIL import Image, ImageDraw
 
-from narrate import fonts
-from narrate.draw import draw_card
-from narrate.fonts import chain, draw_text, visual
 from narrate.models import Scene, Script
-from narrate.theme import load_theme
+from narrate.pictures import fonts
+from narrate.pictures.cards import draw_card
+from narrate.pictures.fonts import chain, draw_text, visual
+from narrate.pictures.theme import load_theme
 
 THEME = load_theme("default")
 FACE = chain(THEME.font_paths(True), 60)

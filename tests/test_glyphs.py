@@ -6,8 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from narrate.glyphs import describe, missing_glyphs
-from narrate.theme import load_theme
+from narrate.pictures.glyphs import describe, missing_glyphs
+from narrate.pictures.theme import load_theme
 
 THEME = load_theme("default")
 FONTS = [*THEME.font_paths(False), *THEME.font_paths(True)]

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from narrate.encode import encode_pictures, held, load_pack
-from narrate.ffmpeg import ffmpeg_exe
-from narrate.h264 import (
+from narrate.video.encode import encode_pictures, held, load_pack
+from narrate.video.ffmpeg import ffmpeg_exe
+from narrate.video.h264 import (
     Bits,
     Numbering,
     Writer,

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from narrate.article.read import read_article
 from narrate.cli import expand_sources
 from narrate.errors import NarrateError
 from narrate.limits import MAX_FILE_BYTES, MAX_SCENES
 from narrate.models import Settings
-from narrate.read import read_article
 from narrate.render import load_script, render
 from tests.conftest import FakeEngine
 

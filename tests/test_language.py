@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from narrate.article.language import detect_language, normalize_language
+from narrate.article.plan import plan_scenes
+from narrate.article.read import read_article
 from narrate.cache import Cache
 from narrate.errors import NarrateError
-from narrate.language import detect_language, normalize_language
 from narrate.models import Settings
-from narrate.plan import plan_scenes
-from narrate.read import read_article
 from narrate.render import render
-from narrate.tts import resolve_voice
+from narrate.speech.engine import resolve_voice
 from tests.conftest import EXAMPLE
 
 GERMAN = """Stadtrat beschließt Solarplan

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from narrate.assets import themes_dir
 from narrate.cli import main
 from narrate.errors import NarrateError
 from narrate.models import Settings
 from narrate.render import render
-from narrate.theme import themes_dir
 from tests.conftest import ROOT, FakeEngine
 
 THEMES = "(choose: dark, default, light, newsroom)"

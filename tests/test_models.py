@@ -7,11 +7,11 @@ import sys
 import pytest
 from pydantic import ValidationError
 
+from narrate.article.plan import plan_scenes
+from narrate.article.read import read_article
 from narrate.errors import NarrateError
 from narrate.models import Scene, Script, Settings, parse_size, slugify
-from narrate.plan import plan_scenes
-from narrate.read import read_article
-from narrate.theme import load_theme, theme_for
+from narrate.pictures.theme import load_theme, theme_for
 from tests.conftest import EXAMPLE, ROOT
 
 

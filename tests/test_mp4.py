@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from narrate import mp4
-from narrate.encode import Pack, encode_pictures, held, load_pack
-from narrate.ffmpeg import ffmpeg_exe, keyframe_times, probe
-from narrate.mp4 import Chapter, VideoSamples, adts_payloads, write_mp4
+from narrate.video import mp4
+from narrate.video.encode import Pack, encode_pictures, held, load_pack
+from narrate.video.ffmpeg import ffmpeg_exe, keyframe_times, probe
+from narrate.video.mp4 import Chapter, VideoSamples, adts_payloads, write_mp4
 
 FPS = 30
 SIZE = (320, 180)

@@ -12,8 +12,8 @@ import pytest
 
 from narrate.cache import Cache
 from narrate.models import Settings
-from narrate.preview import build_index, make_server
 from narrate.render import render
+from narrate.web.preview import build_index, make_server
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 if CHROMIUM is None and os.environ.get("NARRATE_REQUIRE_BROWSER"):

@@ -21,7 +21,7 @@ import pytest
 
 from narrate.cli import main
 from narrate.models import Script
-from narrate.preview import build_index, make_server, render_section
+from narrate.web.preview import build_index, make_server, render_section
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = [

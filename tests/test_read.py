@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from narrate.plan import SCENE_WORDS, plan_scenes
-from narrate.read import read_article
+from narrate.article.plan import SCENE_WORDS, plan_scenes
+from narrate.article.read import read_article
 from tests.conftest import EXAMPLE
 
 EXAMPLE_HEADINGS = [
@@ -206,6 +206,6 @@ def test_html_is_recognised_without_its_suffix(tmp_path: Path):
 def test_markdown_inline_markup(markdown: str, said: str):
     # The inline rules were rewritten to run in linear time (test_hostile_input.py); what
     # they make of ordinary markup stays the same.
-    from narrate.read_markdown import inline
+    from narrate.article.markdown import inline
 
     assert inline(markdown) == said

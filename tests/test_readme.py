@@ -42,6 +42,15 @@ def test_ci_runs_make_test():
 
 def test_readme_keeps_its_sections():
     # Regression: an edit of the Speed section once cut the sections after it.
-    for section in ("Quick start", "Commands", "Output", "Cache", "Speed", "Articles", "Errors",
-                    "Configuration", "Development"):  # fmt: skip
+    for section in ("Quick start", "Commands", "Output", "Cache", "How it works", "Speed",
+                    "Articles", "Limits", "Errors", "Configuration", "Development"):  # fmt: skip
         assert f"\n## {section}\n" in README, section
+
+
+def test_how_it_works_names_every_stage_package():
+    # The layout is the pipeline: the diagram names each stage's package, and each exists.
+    how = README.split("## How it works", 1)[1].split("\n## ", 1)[0]
+    packages = re.findall(r"narrate/(\w+)/", how)
+    for stage in ("article", "speech", "pictures", "video", "web"):
+        assert stage in packages, stage
+        assert (ROOT / "narrate" / stage / "__init__.py").is_file(), stage

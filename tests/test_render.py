@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from narrate.ffmpeg import ffmpeg_exe, keyframe_times, probe
+from narrate.video.ffmpeg import ffmpeg_exe, keyframe_times, probe
 from tests.conftest import EXAMPLE, ROOT, decode_audio
 
 ARTICLE = """# Small Towns Build Their Own Internet (Video)

@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 
 from narrate.cache import Cache
-from narrate.ffmpeg import ffmpeg_exe
-from narrate.loudness import integrated_loudness, normalize
 from narrate.models import Settings
 from narrate.render import render
+from narrate.speech.loudness import integrated_loudness, normalize
+from narrate.video.ffmpeg import ffmpeg_exe
 from tests.conftest import decode_audio
 
 ARTICLE = """# Sound Check
@@ -78,7 +78,7 @@ def test_pauses_follow_the_settings(rendered):
 
 
 def test_meter_agrees_with_ffmpeg_and_normalize_hits_the_target(tmp_path, real_engine):
-    from narrate.tts import synthesize_checked
+    from narrate.speech.engine import synthesize_checked
 
     path = tmp_path / "speech.wav"
     synthesize_checked(real_engine, "A sentence to measure. " * 8, path, "gmw/en-us", 175)
@@ -93,7 +93,7 @@ def test_meter_agrees_with_ffmpeg_and_normalize_hits_the_target(tmp_path, real_e
 
 
 def test_music_is_ducked_under_speech_and_faded():
-    from narrate.music import BED, load_music, music_for_block
+    from narrate.video.music import BED, load_music, music_for_block
 
     rate = 22050
     music = load_music(BED, rate)

@@ -6,8 +6,8 @@ import pytest
 
 from narrate.errors import NarrateError
 from narrate.models import Scene, Script, Settings
-from narrate.speak import speak
-from narrate.tts import WavProblem, check_wav, resolve_voice, synthesize_checked
+from narrate.speech.engine import WavProblem, check_wav, resolve_voice, synthesize_checked
+from narrate.speech.speak import speak
 from tests.conftest import FakeEngine, write_tone
 
 SHORT = "Hello there."

@@ -1,4 +1,4 @@
-"""The default engine in a worker process (speaker.py), with the real espeak-ng.
+"""The default engine in a worker process (speech/worker.py), with the real espeak-ng.
 
 Each check runs in a fresh Python: the worker is forked only from a process that has not
 loaded espeak-ng, and this test process may have (the session's real_engine)."""
@@ -11,16 +11,16 @@ import sys
 from concurrent.futures import Future
 from pathlib import Path
 
-from narrate import speaker
-from narrate.speaker import speaking
+from narrate.speech import worker as speaker
+from narrate.speech.worker import speaking
 from tests.conftest import ROOT, FakeEngine
 
 CHECK = """
 import json, os, sys, wave
 from pathlib import Path
-from narrate.clips import make_clip
-from narrate.engines import espeak_loaded, get_engine
-from narrate.speaker import WorkerEngine, speaking
+from narrate.speech.clips import make_clip
+from narrate.speech.espeak import espeak_loaded, get_engine
+from narrate.speech.worker import WorkerEngine, speaking
 
 folder = Path(sys.argv[1])
 said = text = "The council met on Tuesday, and the plan fit on one page."
@@ -70,7 +70,7 @@ def test_an_engine_handed_in_is_used_as_it_is():
 
 EARLY = """
 import json, os, sys
-from narrate import speaker
+from narrate.speech import worker as speaker
 
 speaker.start_early()  # as `narrate render` does, before it loads the rest of narrate
 early = speaker._EARLY[0].pid
@@ -118,7 +118,8 @@ def test_a_sentence_asked_for_ahead_twice_is_made_once():
 
 FAILING = """
 import json, sys
-from narrate import engines, speaker
+from narrate.speech import espeak as engines
+from narrate.speech import worker as speaker
 
 def broken(name="pyttsx3"):
     raise engines.NarrateError("cannot start the espeak-ng speech engine (test)")
@@ -144,7 +145,7 @@ def test_a_worker_that_cannot_start_says_why():
 
 
 FLOOD = """
-from narrate import speaker
+from narrate.speech import worker as speaker
 
 engine = speaker.WorkerEngine()
 engine.voices()

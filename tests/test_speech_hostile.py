@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 
 from narrate.cache import Cache
-from narrate.clips import UTTERANCE, Voicing, clip_for, make_clip, utterances
 from narrate.models import Settings, WordMark
 from narrate.render import render
-from narrate.spoken import LONGEST_WORD, speakable
-from narrate.tts import WavProblem, check_wav
+from narrate.speech.clips import UTTERANCE, Voicing, clip_for, make_clip, utterances
+from narrate.speech.engine import WavProblem, check_wav
+from narrate.speech.spoken import LONGEST_WORD, speakable
 from tests.conftest import ROOT, FakeEngine, write_tone
 
 SMALL = {"width": 320, "height": 180}
@@ -225,7 +225,7 @@ def test_speech_that_fails_its_check_is_used_as_it_is_with_a_warning(tmp_path):
 CRASH = """
 import json, os, signal, sys
 from pathlib import Path
-from narrate import engines
+from narrate.speech import espeak as engines
 from narrate.models import Settings
 from narrate.render import render
 from tests.conftest import FakeEngine

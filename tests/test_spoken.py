@@ -10,7 +10,7 @@ import pytest
 from narrate.cache import Cache
 from narrate.models import Settings
 from narrate.render import render
-from narrate.spoken import lexicon, ordinal_words, speakable, year_words
+from narrate.speech.spoken import lexicon, ordinal_words, speakable, year_words
 
 CASES = [
     # abbreviations and initialisms

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from narrate.audio import adts_frames
 from narrate.models import Scene, Script, Settings, Speech
-from narrate.timing import AAC_FRAME, block_samples, frames_of, pause_after, time_scenes
+from narrate.speech.timing import AAC_FRAME, block_samples, frames_of, pause_after, time_scenes
+from narrate.video.sound import adts_frames
 
 RATE = 22050
 

@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 
 from narrate.cache import Cache, make_key
-from narrate.ffmpeg import probe, run_ffmpeg
 from narrate.models import Settings
 from narrate.publish import LOCK_NAME, OLD_PREFIX, TEMP_PREFIX, remove_stale
 from narrate.render import render
+from narrate.video.ffmpeg import probe, run_ffmpeg
 from tests.conftest import ROOT, FakeEngine
 from tests.test_cache import stream_md5
 

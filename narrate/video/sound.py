@@ -19,14 +19,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from narrate.cache import Cache, file_hash, make_key, place
-from narrate.ffmpeg import run_ffmpeg
-from narrate.levels import CEILING_DBFS, LOUDNESS_VERSION, TARGET_LUFS
 from narrate.models import Settings, Speech
-from narrate.mp4 import adts_bounds
-from narrate.timing import AAC_FRAME, block_samples, lead_samples
+from narrate.speech.levels import CEILING_DBFS, LOUDNESS_VERSION, TARGET_LUFS
+from narrate.speech.timing import AAC_FRAME, block_samples, lead_samples
+from narrate.video.ffmpeg import run_ffmpeg
+from narrate.video.mp4 import adts_bounds
 
 if TYPE_CHECKING:
-    from narrate.music import Music
+    from narrate.video.music import Music
 
 # The native encoder's fast coder at the narration's own sample rate, 96 kbit/s mono:
 # espeak-ng's speech has nothing above 11 kHz, and the default coder at 48 kHz costs 5x the time.
@@ -142,8 +142,8 @@ def with_music(pcm: bytes, speech: Speech, lead: int, samples: int, bed: Bed) ->
     """The block with the music under it, peaks kept under the ceiling."""
     import numpy as np
 
-    from narrate.levels import CEILING_DBFS
-    from narrate.music import music_for_block
+    from narrate.speech.levels import CEILING_DBFS
+    from narrate.video.music import music_for_block
 
     rate = speech.sample_rate
     block = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768

@@ -1,14 +1,16 @@
-"""Stage 1: read an article file (plain text or Markdown) into an Article."""
+"""Read an article file (plain text, Markdown or HTML) into an Article: the file checked and
+decoded, its format parsed into Blocks (text.py, markdown.py, webpage.py), grouped into
+sections."""
 
 from __future__ import annotations
 
 import os
 import re
 import stat
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from narrate.article.blocks import Blocks, clean_title
 from narrate.errors import NarrateError
 from narrate.models import Article, Section
 
@@ -32,27 +34,13 @@ BOILERPLATE = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 
-VIDEO_TAG = re.compile(r"\s*[\(\[]\s*video\s*[\)\]]\s*$|\s*[|:–—-]\s*video\s*$", re.IGNORECASE)
-BYLINE = re.compile(r"^\s*(?:written\s+by|by|words\s+by|reporting\s+by)[:\s]+(.+?)\.?\s*$", re.I)
-
-
-@dataclass
-class Blocks:
-    """What a format parser hands to `build_article`: headings and paragraphs in order."""
-
-    title: str | None = None
-    byline: str | None = None
-    date: str | None = None
-    items: list[tuple[str, str]] = field(default_factory=list)  # ("heading"|"para", text)
-    meta: dict[str, str] = field(default_factory=dict)  # language, voice, rate, theme
-
 
 def read_article(path: Path) -> Article:
     """Read `path` (plain text, Markdown or HTML) into an Article; NarrateError on bad input."""
+    from narrate.article.markdown import parse_markdown
+    from narrate.article.text import parse_text
+    from narrate.article.webpage import looks_like_html, parse_html
     from narrate.limits import check_article, check_text
-    from narrate.read_html import looks_like_html, parse_html
-    from narrate.read_markdown import parse_markdown
-    from narrate.read_text import parse_text
 
     text = decode(read_bytes(path), path)
     suffix = path.suffix.lower()
@@ -139,13 +127,6 @@ def looks_like_markdown(text: str) -> bool:
     return bool(re.search(r"^#{1,6}\s+\S", text, re.MULTILINE) or re.match(r"\s*---\s*\n", text))
 
 
-def clean_title(title: str) -> str:
-    """Drop the "(Video)" tag that news sites append to video pieces. Only the end is
-    searched, so a long title costs no more than a short one."""
-    head, tail = title[:-40], title[-40:]
-    return (head + VIDEO_TAG.sub("", tail)).strip()
-
-
 def is_boilerplate(heading: str) -> bool:
     return bool(BOILERPLATE.match(heading.strip().rstrip(":").strip()))
 
@@ -155,7 +136,7 @@ def apply_meta(article: Article, meta: dict[str, str], path: Path) -> None:
 
     A `lang` that is not a language tag is refused: it is the writer's to fix, and it would
     otherwise travel into script.json and the preview page."""
-    from narrate.language import detect_language, normalize_language
+    from narrate.article.language import detect_language, normalize_language
     from narrate.limits import MAX_LINE_CHARS, is_language_tag, refuse, shorten
 
     for key, value in meta.items():

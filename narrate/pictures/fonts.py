@@ -14,7 +14,7 @@ from pathlib import Path
 
 from PIL import ImageDraw, ImageFont, features
 
-from narrate.glyphs import common, covered
+from narrate.pictures.glyphs import common, covered
 
 Box = tuple[int, int, int, int]
 RAQM = features.check("raqm")

@@ -8,14 +8,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError
 
-from narrate.assets import assets_dir
+from narrate.assets import assets_dir, theme_names, themes_dir
 from narrate.errors import NarrateError, one_line
-
-HEX_COLOUR = r"^#[0-9A-Fa-f]{6}$"
-# What narrate.toml's [brand] may lay over a theme: colours, never fonts (paths) or sizes.
-BRAND_COLOURS = (
-    "accent", "accent_text", "background", "background_bottom", "muted", "text", "track",
-)  # fmt: skip
+from narrate.models import BRAND_COLOURS, HEX_COLOUR
 
 
 class Theme(BaseModel):
@@ -66,15 +61,6 @@ class Theme(BaseModel):
         """The theme's font, then the fallbacks for other scripts."""
         names = self.fallback_bold if bold else self.fallback_regular
         return (self.font_path(bold), *(assets_dir() / "fonts" / name for name in names))
-
-
-def themes_dir() -> Path:
-    return assets_dir() / "themes"
-
-
-def theme_names() -> list[str]:
-    """The bundled themes: the only names a theme may have."""
-    return sorted(p.stem for p in themes_dir().glob("*.json"))
 
 
 def theme_for(name: str, brand: dict[str, str] | None = None) -> Theme:

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from narrate.article.sentences import split_sentences
 from narrate.models import Script, Speech, WordMark
-from narrate.sentences import split_sentences
 
 LINE_CHARS = 42
 MAX_LINES = 2

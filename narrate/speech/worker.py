@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from narrate.models import Voice, WordMark
-    from narrate.tts import TTSEngine
+    from narrate.speech.engine import TTSEngine
 
 _EARLY: list[WorkerEngine] = []  # started by the command, for its first render
 
@@ -120,7 +120,7 @@ class WorkerEngine:
     def _here(self) -> TTSEngine:
         """The engine in this process, for what is asked once the worker has stopped."""
         if self._local is None:
-            from narrate.engines import get_engine
+            from narrate.speech.espeak import get_engine
 
             self._local = get_engine()
         return self._local
@@ -165,7 +165,7 @@ class WorkerEngine:
         except WorkerStopped as stopped:
             if stopped.on_it:  # what it was saying stopped it: not said again, here
                 raise crashed() from None
-            from narrate.clips import make_clip
+            from narrate.speech.clips import make_clip
 
             here: Callable[..., bytes] = make_clip
             return here(self._here(), *args)
@@ -187,7 +187,7 @@ class WorkerEngine:
 
 
 def crashed() -> Exception:
-    from narrate.tts import UnusableSpeech
+    from narrate.speech.engine import UnusableSpeech
 
     return UnusableSpeech("the speech engine crashed on it")
 
@@ -202,8 +202,8 @@ def serve(requests: int, answers: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # SIGHUP too: the parent stops it
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # how the parent stops it
-    from narrate.clips import make_clip
-    from narrate.engines import get_engine
+    from narrate.speech.clips import make_clip
+    from narrate.speech.espeak import get_engine
 
     try:
         engine: TTSEngine = get_engine()
@@ -211,7 +211,9 @@ def serve(requests: int, answers: int) -> None:
         failure = exc
         work: dict[str, Callable[..., Any]] = {}
     else:
-        loading = threading.Thread(target=importlib.import_module, args=("narrate.loudness",))
+        loading = threading.Thread(
+            target=importlib.import_module, args=("narrate.speech.loudness",)
+        )
         loading.daemon = True  # a worker stopped before it is needed does not wait for numpy
         loading.start()
         work = {
@@ -257,7 +259,7 @@ def read_exactly(fd: int, count: int) -> bytes | None:
 
 
 def can_fork() -> bool:
-    engines = sys.modules.get("narrate.engines")  # not loaded: espeak-ng cannot be either
+    engines = sys.modules.get("narrate.speech.espeak")  # not loaded: espeak-ng cannot be either
     return (
         sys.platform == "linux"
         and hasattr(os, "fork")
@@ -305,6 +307,6 @@ def speaking(engine: TTSEngine | None) -> Iterator[TTSEngine]:
         finally:
             worker.close()
         return
-    from narrate.engines import get_engine
+    from narrate.speech.espeak import get_engine
 
     yield get_engine()

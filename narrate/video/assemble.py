@@ -1,6 +1,6 @@
-"""Stage 5: assemble. Each scene's video is its pictures held for their frames (byte copy of
+"""Assemble. Each scene's video is its pictures held for their frames (byte copy of
 encoded keyframes and skip frames); the narration track is the scenes' AAC blocks back to
-back; both go into the MP4, with the title and chapters, as they are (narrate/mp4.py).
+back; both go into the MP4, with the title and chapters, as they are (narrate/video/mp4.py).
 Nothing is re-encoded here, and the video is written while the last blocks are encoded.
 """
 
@@ -11,10 +11,10 @@ from concurrent.futures import Future
 from pathlib import Path
 
 from narrate.cache import Cache, file_hash, make_key, place
-from narrate.chapters import one_line
-from narrate.encode import held, load_pack
 from narrate.models import Script
-from narrate.mp4 import WRITER_VERSION, Chapter, VideoSamples, write_mp4
+from narrate.video.chapters import one_line
+from narrate.video.encode import held, load_pack
+from narrate.video.mp4 import WRITER_VERSION, Chapter, VideoSamples, write_mp4
 
 
 def assemble(

@@ -1,5 +1,5 @@
-"""A scene's pictures (stage 4, with draw.py): its card, then the card with each caption,
-known from the text before anything is spoken, encoded into the scene's pack (encode.py)."""
+"""A scene's pictures (stage 4, with pictures/cards.py): its card, then the card with each caption,
+known from the text before anything is spoken, encoded into the scene's pack (video/encode.py)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from pathlib import Path
 from PIL import Image, PngImagePlugin
 
 from narrate.cache import Cache, file_hash
-from narrate.captions import sentence_cue_lines
-from narrate.draw import caption_strip, card_for
-from narrate.encode import Run, pack_for
 from narrate.models import Script, Settings
-from narrate.theme import Theme
+from narrate.pictures.captions import sentence_cue_lines
+from narrate.pictures.cards import caption_strip, card_for
+from narrate.pictures.theme import Theme
+from narrate.video.encode import Run, pack_for
 
 
 def card_and_pack(

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from narrate.errors import NarrateError
-from narrate.ffmpeg import ffmpeg_exe
+from narrate.video.ffmpeg import ffmpeg_exe
 
 BED = "bed"
 BED_VERSION = 1

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 
+from narrate.article.blocks import Blocks
 from narrate.limits import MAX_LINE_CHARS, is_language_tag
-from narrate.read import Blocks
 
 HTML_START = re.compile(r"\s*(<!doctype\s+html|<html[\s>])", re.IGNORECASE)
 
@@ -23,7 +23,7 @@ def looks_like_html(text: str) -> bool:
 def parse_html(text: str) -> Blocks:
     import trafilatura
 
-    from narrate.read_markdown import parse_markdown
+    from narrate.article.markdown import parse_markdown
 
     body = trafilatura.extract(
         text,

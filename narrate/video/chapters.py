@@ -1,5 +1,5 @@
 """Chapters: one per scene, titled with its heading, as chapters.txt and chapters.vtt (the MP4's
-own chapters are written by narrate/mp4.py)."""
+own chapters are written by narrate/video/mp4.py)."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def one_line(text: str) -> str:
 
 def write_chapters_vtt(script: Script, path: Path) -> Path:
     """A WebVTT chapters track (players list it; the preview page uses it)."""
-    from narrate.captions import timestamp
+    from narrate.pictures.captions import timestamp
 
     cues = [
         f"{timestamp(scene.start or 0.0, '.')} --> {timestamp(scene.end or 0.0, '.')}\n"

@@ -13,7 +13,7 @@ from typing import Any
 
 from narrate.errors import NarrateError
 from narrate.models import Voice, WordMark
-from narrate.tts import TTSEngine
+from narrate.speech.engine import TTSEngine
 
 UTTERANCE_TIMEOUT = 60.0  # seconds; espeak-ng runs ~300x faster than real time here
 

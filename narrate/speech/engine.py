@@ -84,7 +84,7 @@ class WavProblem(Exception):
 
 class UnusableSpeech(RuntimeError):
     """No usable WAV for a sentence after every attempt; the message says why. A render
-    goes on without it (clips.py), and says so."""
+    goes on without it (speech/clips.py), and says so."""
 
 
 # Bounds at 175 words a minute, from espeak-ng's voices on 18 scripts: a voice spelling out

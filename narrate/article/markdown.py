@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import re
 
+from narrate.article.blocks import BYLINE, Blocks, clean_title
 from narrate.limits import MAX_HEADING_CHARS, MAX_LINE_CHARS
-from narrate.read import BYLINE, Blocks, clean_title
 
 FRONT_MATTER = re.compile(r"\A\s*---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 ATX = re.compile(r"^(#{1,6})\s+(.*)$")

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
+from narrate.article.blocks import BYLINE, Blocks
 from narrate.limits import MAX_HEADING_CHARS, MAX_LINE_CHARS
-from narrate.read import BYLINE, Blocks
 
 DATELINE = re.compile(r"^\s*(published|updated|posted|date)\s*:?\s+(.+?)\s*$", re.IGNORECASE)
 HEADING_CHARS = 120  # a longer line is a paragraph

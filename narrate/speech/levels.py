@@ -1,4 +1,4 @@
-"""Target levels of the finished sound (kept apart from loudness.py, which needs numpy)."""
+"""Target levels of the finished sound (kept apart from speech/loudness.py, which needs numpy)."""
 
 LOUDNESS_VERSION = 4  # bump when the loudness processing changes
 TARGET_LUFS = -16.0  # integrated loudness of every scene

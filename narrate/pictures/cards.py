@@ -1,4 +1,4 @@
-"""Stage 4: draw one title card (PNG) per scene with Pillow.
+"""Draw one title card (PNG) per scene with Pillow.
 
 Opening card: a "VIDEO" label, the title, an accent rule and the byline.
 Scene card: the article title small, the scene's place ("3 / 8"), the heading, a progress track.
@@ -15,10 +15,10 @@ from PIL import Image, ImageDraw
 
 from narrate import __version__
 from narrate.cache import Cache, file_hash, make_key, place
-from narrate.fonts import chain, draw_text, font
-from narrate.layout import clip, fit, truncate
 from narrate.models import Script, Settings
-from narrate.theme import Theme, theme_for
+from narrate.pictures.fonts import chain, draw_text, font
+from narrate.pictures.layout import clip, fit, truncate
+from narrate.pictures.theme import Theme, theme_for
 
 Box = tuple[int, int, int, int]
 CAPTION_LINES = 2  # lines the caption zone holds

@@ -18,8 +18,14 @@ from pydantic import TypeAdapter
 
 from narrate.cache import Cache, make_key
 from narrate.models import WordMark
-from narrate.spoken import short_words, speakable
-from narrate.tts import TTSEngine, UnusableSpeech, most_seconds, synthesize_checked, wav_seconds
+from narrate.speech.engine import (
+    TTSEngine,
+    UnusableSpeech,
+    most_seconds,
+    synthesize_checked,
+    wav_seconds,
+)
+from narrate.speech.spoken import short_words, speakable
 
 CLIP_FORMAT = 5  # bump when trimming, loudness, word placement or the entry changes
 UTTERANCE = 1000  # characters the engine says at once: espeak-ng takes longer per character
@@ -89,7 +95,7 @@ def clip_for(text: str, how: Voicing) -> Clip:
     entry, problem = how.cache.read("sentence", key, "clip"), ""
     if entry is None:
         how.folder.mkdir(parents=True, exist_ok=True)
-        # The default engine makes the clip in its worker process (speaker.py).
+        # The default engine makes the clip in its worker process (speech/worker.py).
         make = getattr(how.engine, "make_clip", None) or partial(make_clip, how.engine)
         try:
             made = make(*request) + b"\0" + request[-1].read_bytes()
@@ -109,7 +115,7 @@ def clip_for(text: str, how: Voicing) -> Clip:
 
 def prepare_clip(text: str, how: Voicing) -> tuple[bool, bool]:
     """Whether a sentence is not in the cache, and whether its clip was started now (by an
-    engine that works on its own: speaker.py; clip_for then waits for it)."""
+    engine that works on its own: speech/worker.py; clip_for then waits for it)."""
     key, request = clip_request(text, how)
     if how.cache.has("sentence", key, "clip"):
         return False, False
@@ -142,7 +148,7 @@ def make_clip(
 ) -> bytes:
     """Say `said`, trim and level it into wav_path; the word marks (on the display text
     when `owners` maps the spoken characters to its tokens) as JSON."""
-    if not said:  # nothing to say at all (spoken.py drops runs too long to be words)
+    if not said:  # nothing to say at all (speech/spoken.py drops runs too long to be words)
         return WORDS.dump_json(silence(text, 0.5, wav_path))
     raw = wav_path.with_name(f"{wav_path.stem}-raw.wav")
     found = say(engine, said, raw, voice, rate)
@@ -190,7 +196,7 @@ def utterances(said: str) -> list[tuple[int, str]]:
         cut = max(window.rfind(", "), window.rfind("; "), window.rfind(": ")) + 1
         if cut < UTTERANCE // 2:
             cut = window.rfind(" ")
-        if cut <= 0:  # no space (spoken.py keeps words short): cut anyway
+        if cut <= 0:  # no space (speech/spoken.py keeps words short): cut anyway
             cut = UTTERANCE
         pieces.append((start, window[:cut]))
         start += cut + (window[cut : cut + 1] == " ")
@@ -263,7 +269,7 @@ def trim(raw: Path, words: list[WordMark], output: Path) -> list[WordMark]:
     """Cut the silence around the speech; move word starts onto their first sound."""
     import numpy as np
 
-    from narrate.loudness import normalize
+    from narrate.speech.loudness import normalize
 
     with wave.open(str(raw), "rb") as source:
         rate = source.getframerate()

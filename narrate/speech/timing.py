@@ -2,7 +2,7 @@
 
 Each scene owns one block of the narration track: lead-in + its speech + pause, rounded up to a
 whole number of AAC frames (1024 samples), so every block can be encoded on its own and the
-blocks joined without gaps (see audio.py). A scene's card appears on the video frame nearest
+blocks joined without gaps (see video/sound.py). A scene's card appears on the video frame nearest
 to the start of its block: every scene starts on a frame boundary (and a keyframe), at most
 half a frame from its audio block, always within the silence before its speech.
 """

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from narrate.levels import CEILING_DBFS, TARGET_LUFS
+from narrate.speech.levels import CEILING_DBFS, TARGET_LUFS
 
 HOLD = 0.01  # seconds: the limiter looks this far ahead and holds this long
 

@@ -1,4 +1,4 @@
-"""Stage 2: plan scenes. An opening scene (title, byline, lede), then one scene per section.
+"""Plan scenes. An opening scene (title, byline, lede), then one scene per section.
 
 An article without headings is split at paragraph boundaries into scenes of about
 SCENE_WORDS words; each such scene's card shows its first sentence.

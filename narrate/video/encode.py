@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from narrate.cache import Cache, make_key
-from narrate.ffmpeg import run_ffmpeg_fed
-from narrate.h264 import (
+from narrate.video.ffmpeg import run_ffmpeg_fed
+from narrate.video.h264 import (
     Numbering,
     access_units,
     is_idr,

@@ -1,4 +1,4 @@
-"""Stage 3: speak. Each scene's narration, sentence by sentence, as one WAV per scene.
+"""Speak. Each scene's narration, sentence by sentence, as one WAV per scene.
 
 Every sentence is its own utterance (a clip, cached on its own), so its start and end in the
 scene are measured, not estimated, and the pauses between sentences (longer between
@@ -13,12 +13,12 @@ import wave
 from collections.abc import Callable
 from pathlib import Path
 
+from narrate.article.sentences import Sentence, split_sentences
 from narrate.cache import Cache, make_key, place
-from narrate.clips import Clip, Voicing, clip_for, prepare_clip
 from narrate.models import Scene, Script, Settings, Speech, SpokenSentence, WordMark
-from narrate.sentences import Sentence, split_sentences
-from narrate.timing import lead_samples, pause_after
-from narrate.tts import TTSEngine, resolve_voice
+from narrate.speech.clips import Clip, Voicing, clip_for, prepare_clip
+from narrate.speech.engine import TTSEngine, resolve_voice
+from narrate.speech.timing import lead_samples, pause_after
 
 
 def speak(

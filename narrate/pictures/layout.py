@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from narrate.fonts import FontChain, chain
+from narrate.pictures.fonts import FontChain, chain
 
 ELLIPSIS = "…"
 

@@ -1,0 +1,12 @@
+"""Stage 1, the article: read a file and plan its scenes.
+
+Takes an article file (plain text, Markdown with front matter, or a saved HTML page), checks it
+against narrate's limits (`narrate/limits.py`), and reads it into an `Article` (title, byline,
+date, lede, sections, language, the article's own settings): `read.read_article`. Then plans
+it into a `Script`, the scene plan that `narrate script` prints and a user may edit: an
+opening scene, then one per heading (`plan.plan_scenes`). Hands on the `Script`. Sentence
+splitting (`sentences.py`) lives here too, since speech and captions both cut at sentences.
+
+Modules: `read.py` (files, encodings, limits, the format parsers' common `Blocks`),
+`text.py`, `markdown.py`, `webpage.py` (one parser per format), `language.py`, `plan.py`.
+"""
