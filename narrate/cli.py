@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 EXAMPLES = """examples:
   narrate render my-article.md
   narrate render my-article.md --out somewhere/ --voice en-us --rate 170
+  narrate render my-article.md --engine piper
   narrate script my-article.md > script.json
   narrate render script.json
   narrate voices
@@ -103,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     script = commands.add_parser("script", help="print the scene plan as JSON (no audio, no video)")
     script.add_argument("source", type=Path, help="article (.txt, .md, .html)")
 
-    commands.add_parser("voices", help="list the voices the TTS engine offers")
+    commands.add_parser("voices", help="list the voices the TTS engines offer")
 
     doctor = commands.add_parser("doctor", help="check speech, ffmpeg, fonts and folders")
     doctor.add_argument("--out", type=Path, default=Path("renders"), help="output folder to check")
@@ -125,7 +126,9 @@ def add_render_options(parser: argparse.ArgumentParser) -> None:
     add = parser.add_argument
     add("--config", type=Path, metavar="FILE", help="settings file (default: ./narrate.toml)")
     add("--out", type=Path, help="output folder (default: renders)")
+    add("--engine", help="speech engine: pyttsx3 (espeak-ng) or piper (neural) (default: pyttsx3)")
     add("--voice", help="TTS voice, see `narrate voices` (default: one for the article's language)")
+    add("--voice-model", type=Path, metavar="FILE.onnx", help="a Piper voice file (with its .json)")
     add("--rate", help="speaking rate in words per minute (default: 175)")
     add(
         "--size", help="video size WIDTHxHEIGHT, or 16:9, 9:16 (vertical), 1:1 (default: 1920x1080)"
@@ -249,17 +252,28 @@ def render_one(
 def cmd_script(args: argparse.Namespace) -> int:
     from narrate.render import load_script
 
-    script = load_script(args.source)
+    script = load_script(
+        args.source,
+        warn=lambda message: print(f"narrate: warning: {args.source}: {message}", file=sys.stderr),
+    )
     sys.stdout.write(script.model_dump_json(indent=2, exclude_none=True) + "\n")
     return 0
 
 
 def cmd_voices(args: argparse.Namespace) -> int:
-    from narrate.speech.espeak import get_engine
+    """Every engine's voices, one a line, marked by engine; an engine that is not installed
+    says how to get it."""
+    from narrate.speech.engine import ENGINES, get_engine
 
-    for voice in sorted(get_engine().voices(), key=lambda v: v.id):
-        short = voice.id.rsplit("/", 1)[-1]
-        print(f"{short:<22} {voice.name:<40} {voice.id}")
+    for name in ENGINES:
+        try:
+            voices = get_engine(name).voices()
+        except NarrateError as exc:
+            print(f"narrate: {exc}", file=sys.stderr)
+            continue
+        for voice in sorted(voices, key=lambda v: v.id):
+            short = voice.id.rsplit("/", 1)[-1]
+            print(f"{short:<22} {voice.name:<40} {voice.id:<24} {name}")
     return 0
 
 
@@ -306,7 +320,7 @@ def run() -> NoReturn:
     script's models makes many, and the default cost 15 ms a render."""
     gc.set_threshold(50_000, 50, 100)
     if sys.argv[1:2] == ["render"]:  # the speech engine first: it loads while the rest does
-        speaker.start_early()
+        speaker.start_early(sys.argv[2:])
         from narrate.publish import stop_on_signals  # loaded by the render anyway
 
         stop_on_signals()  # SIGTERM and SIGHUP stop a render as Ctrl-C does

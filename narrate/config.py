@@ -1,5 +1,6 @@
 """Configuration: built-in defaults, then narrate.toml (in the working folder, or --config),
-then command-line flags; an article's front matter still wins for its voice, rate and theme.
+then command-line flags; an article's front matter still wins for its voice, rate, theme and
+engine (never a voice model: a path is not an article's to choose).
 
 narrate.toml uses the render options' names (`rate = 160`, `theme = "light"`,
 `captions = false`, ...) and a `[brand]` table: theme colours to override and a `logo` image.
@@ -25,7 +26,9 @@ if TYPE_CHECKING:
 
 DEFAULTS: dict[str, Any] = {
     "out": Path("renders"),
+    "engine": "pyttsx3",
     "voice": None,
+    "voice_model": None,
     "rate": 175,
     "size": "1920x1080",
     "fps": 30,
@@ -41,7 +44,9 @@ DEFAULTS: dict[str, Any] = {
 # What each setting holds, and an example of it as narrate.toml writes it.
 KINDS = {
     "out": ("path", '"renders"'),
+    "engine": ("text", '"piper"'),
     "voice": ("text", '"en-us"'),
+    "voice_model": ("path", '"voices/en_GB-alba-medium.onnx"'),
     "rate": ("whole", "175"),
     "size": ("text", '"1920x1080"'),
     "fps": ("whole", "30"),
@@ -61,7 +66,7 @@ KIND_WORDS = {
     "text": "text in quotes",
     "path": "a path in quotes",
 }
-PATHS = {"out", "lexicon", "cache_dir"}
+PATHS = {"out", "lexicon", "cache_dir", "voice_model"}
 JOBS = (1, 64)
 # The Settings field each setting sets (checked there).
 FIELDS = {
@@ -177,6 +182,8 @@ class Config:
                 height=height,
                 fps=values["fps"],
                 voice=values["voice"],
+                engine=self.engine(),
+                voice_model=values["voice_model"],
                 rate=values["rate"],
                 theme=values["theme"],
                 out_dir=values["out"],
@@ -205,7 +212,26 @@ class Config:
         if jobs is not None and not JOBS[0] <= jobs <= JOBS[1]:
             self.fail("jobs", problem("jobs"))
         theme_for(settings.theme, settings.brand)  # the theme's file and fonts: say so now
+        if settings.voice_model is not None:
+            from narrate.speech.piper import model_problem
+
+            if reason := model_problem(settings.voice_model):
+                self.fail("voice_model", reason)
         return settings
+
+    def engine(self) -> str:
+        """The engine: as given, else piper when a voice model is (a Piper voice's file)."""
+        from narrate.speech.engine import ENGINES  # the registry's names: nothing loaded
+
+        name, model = self.values["engine"], self.values["voice_model"]
+        if name not in ENGINES:
+            self.fail("engine", f"not an engine (choose: {', '.join(ENGINES)})")
+        if model is not None and name != "piper":
+            if self.sources["engine"] != "default":
+                self.fail("voice_model", "is a Piper voice: it needs engine piper")
+            name = self.values["engine"] = "piper"
+            self.sources["engine"] = f"{self.sources['voice_model']} (voice_model)"
+        return str(name)
 
 
 def read_config(path: Path | None) -> tuple[dict[str, Any], dict[str, str], str | None]:

@@ -12,20 +12,29 @@ from narrate.errors import NarrateError
 Check = tuple[str, Callable[[], str]]  # a name, and a function returning what it found
 
 
-def check_tts() -> str:
-    from narrate.speech.engine import resolve_voice, synthesize_checked
-    from narrate.speech.espeak import get_engine
+def check_tts(name: str = "pyttsx3", store: Path | None = None) -> str:
+    """The engine speaks a test phrase, in a worker process as a render has it (espeak-ng
+    and Piper's own espeak-ng cannot share a process)."""
+    from narrate.speech.engine import EngineChoice, resolve_voice, synthesize_checked
+    from narrate.speech.worker import speaking
 
-    engine = get_engine()
-    voices = engine.voices()
-    voice = resolve_voice(engine, None)
-    with tempfile.TemporaryDirectory() as folder:
+    if name == "piper":
+        from narrate.speech.piper import NOT_INSTALLED, installed
+
+        if not installed():
+            return f"not installed (optional; {NOT_INSTALLED.split(': ', 1)[1]})"
+    with (
+        speaking(None, EngineChoice(name, None, store)) as engine,
+        tempfile.TemporaryDirectory() as folder,
+    ):
+        voices = engine.voices()
+        voice = resolve_voice(engine, None)
         speech, _ = synthesize_checked(
             engine, "Testing one two three.", Path(folder) / "t.wav", voice, 175
         )
-    return (
-        f"{engine.version}; {len(voices)} voices; default {voice} speaks ({speech.duration:.1f} s)"
-    )
+        version = engine.version
+    many = f"{len(voices)} voices" if len(voices) > 1 else "voice"
+    return f"{version}; {many}; default {voice} speaks ({speech.duration:.1f} s)"
 
 
 def check_ffmpeg() -> str:
@@ -73,6 +82,7 @@ def check_folder(folder: Path, what: str, option: str) -> str:
 def checks(out_dir: Path, cache_dir: Path) -> list[Check]:
     return [
         ("speech (pyttsx3 + espeak-ng)", check_tts),
+        ("speech (piper)", lambda: check_tts("piper", cache_dir)),
         ("video (ffmpeg)", check_ffmpeg),
         ("fonts", check_fonts),
         ("cache folder", lambda: check_folder(cache_dir, "cache", "--cache-dir")),

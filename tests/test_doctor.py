@@ -21,10 +21,12 @@ def test_doctor_on_a_healthy_machine(tmp_path: Path):
     assert result.returncode == 0, result.stdout
     lines = result.stdout.splitlines()
     assert [line.split(":")[0] for line in lines[:-1]] == [
-        "ok    speech (pyttsx3 + espeak-ng)", "ok    video (ffmpeg)", "ok    fonts",
+        "ok    speech (pyttsx3 + espeak-ng)", "ok    speech (piper)", "ok    video (ffmpeg)",
+        "ok    fonts",
         "ok    cache folder", "ok    output folder",
     ]  # fmt: skip
     assert "libx264 and aac" in result.stdout and "gmw/en-us speaks" in result.stdout
+    assert "piper-tts 1.8" in result.stdout and "en_US-joe-medium speaks" in result.stdout
     assert lines[-1] == "all good: narrate can render"
 
 

@@ -118,10 +118,10 @@ def test_a_sentence_asked_for_ahead_twice_is_made_once():
 
 FAILING = """
 import json, sys
-from narrate.speech import espeak as engines
+from narrate.speech import engine as engines
 from narrate.speech import worker as speaker
 
-def broken(name="pyttsx3"):
+def broken(name="pyttsx3", model=None, store=None):
     raise engines.NarrateError("cannot start the espeak-ng speech engine (test)")
 
 engines.get_engine = broken  # the worker, forked after this, cannot start its engine
@@ -165,3 +165,33 @@ def test_many_requests_ahead_do_not_stop_the_answers():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "40000"
+
+
+def test_an_espeak_variant_speaks_with_another_voice(tmp_path, real_engine):
+    # `--voice en-us+f3`: espeak-ng's female variant of en-us, refused before.
+    from narrate.cache import Cache
+    from narrate.errors import NarrateError
+    from narrate.models import Settings
+    from narrate.render import render
+    from narrate.speech.clips import make_clip
+    from narrate.speech.engine import resolve_voice
+
+    assert resolve_voice(real_engine, "en-us+f3") == "gmw/en-us+f3"
+    assert resolve_voice(real_engine, "English (America)+M2") == "gmw/en-us+m2"
+    said = "The council met on Tuesday."
+    sound = {}
+    for voice in ("gmw/en-us", "gmw/en-us+f3"):
+        make_clip(real_engine, said, said, None, voice, 175, tmp_path / "v.wav")
+        sound[voice] = (tmp_path / "v.wav").read_bytes()
+    assert sound["gmw/en-us"] != sound["gmw/en-us+f3"]
+    article = tmp_path / "a.txt"
+    article.write_text("Title\n\nThe council met on Tuesday.\n")
+    settings = Settings(width=320, height=180, out_dir=tmp_path / "out", voice="en-us+f3")
+    result = render(article, settings, engine=real_engine, cache=Cache(None))
+    assert result.script.voice == "gmw/en-us+f3" and result.script.engine == "pyttsx3"
+    try:
+        resolve_voice(real_engine, "en-us+f9")
+    except NarrateError as exc:
+        assert str(exc).startswith("unknown voice variant 'f9' (espeak-ng's: f1 to f5 female")
+    else:
+        raise AssertionError("an unknown variant must be refused")

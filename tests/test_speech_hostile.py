@@ -225,7 +225,7 @@ def test_speech_that_fails_its_check_is_used_as_it_is_with_a_warning(tmp_path):
 CRASH = """
 import json, os, signal, sys
 from pathlib import Path
-from narrate.speech import espeak as engines
+from narrate.speech import engine as engines
 from narrate.models import Settings
 from narrate.render import render
 from tests.conftest import FakeEngine
@@ -236,7 +236,7 @@ class Crashing(FakeEngine):
             os.kill(os.getpid(), signal.SIGKILL)  # as espeak-ng's segfault would
         return super().synthesize(text, path, voice, rate)
 
-engines.get_engine = lambda name="pyttsx3": Crashing()  # in the worker, forked below
+engines.get_engine = lambda *choice: Crashing()  # in the worker, forked below
 folder = Path(sys.argv[1])
 warnings = []
 result = render(folder / "a.txt", Settings(width=320, height=180, out_dir=folder / "out"),

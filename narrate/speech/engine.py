@@ -1,9 +1,11 @@
-"""The TTS engine interface, voice lookup, and checked synthesis of one utterance."""
+"""The TTS engine interface, the engines' registry, voice lookup, and checked synthesis of one
+utterance."""
 
 from __future__ import annotations
 
 import wave
 from array import array
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -26,12 +28,54 @@ class TTSEngine(Protocol):
     def synthesize(self, text: str, path: Path, voice: str, rate: int) -> list[WordMark]: ...
 
 
+# Every engine registers the same way, built-in or extra: its name, and where its class is
+# ("module:Class"), imported only when the engine is chosen. The class takes the voice model
+# file (None: the engine's own voices) and a folder it may keep things in (the cache's).
+ENGINES: dict[str, str] = {}
+DEFAULT_ENGINE = "pyttsx3"
+
+
+def register(name: str, where: str) -> None:
+    ENGINES[name] = where
+
+
+register("pyttsx3", "narrate.speech.espeak:Pyttsx3Engine")  # espeak-ng, the default
+register("piper", "narrate.speech.piper:PiperEngine")  # neural, the `neural` extra
+
+
+@dataclass(frozen=True)
+class EngineChoice:
+    """Which engine says a render's sentences: its name, and a voice model file (Piper).
+    `store`: a folder it may keep what it derives from the model in (not part of the choice)."""
+
+    name: str = DEFAULT_ENGINE
+    model: Path | None = None
+    store: Path | None = field(default=None, compare=False)
+
+
+def get_engine(
+    name: str = DEFAULT_ENGINE, model: Path | None = None, store: Path | None = None
+) -> TTSEngine:
+    """The engine registered as `name`, started in this process."""
+    import importlib
+
+    if name not in ENGINES:
+        raise NarrateError(f"unknown TTS engine {name!r}; choose one of: {', '.join(ENGINES)}")
+    module, _, attribute = ENGINES[name].partition(":")
+    engine: TTSEngine = getattr(importlib.import_module(module), attribute)(model, store)
+    return engine
+
+
 DEFAULT_VOICE = "en-us"
 
 
 def resolve_voice(engine: TTSEngine, requested: str | None, language: str | None = None) -> str:
-    """Match a voice by id ("gmw/en-us"), short id ("en-us"), language or name. With none
-    asked for, a voice for the article's language, else DEFAULT_VOICE."""
+    """Match a voice by id ("gmw/en-us"), short id ("en-us"), language or name, with an
+    espeak-ng variant after a "+" ("en-us+f3") where the engine has variants. With none asked
+    for, a voice for the article's language, else DEFAULT_VOICE."""
+    if requested is not None and "+" in requested.strip("+ "):
+        base, _, variant = requested.partition("+")
+        return f"{resolve_voice(engine, base, language)}+{resolve_variant(engine, variant)}"
     voices = engine.voices()
     if requested is None:
         if language and language != DEFAULT_VOICE.split("-")[0]:
@@ -44,6 +88,12 @@ def resolve_voice(engine: TTSEngine, requested: str | None, language: str | None
                 for voice in voices:
                     if any(match(lang.lower()) for lang in voice.languages):
                         return voice.id
+            if engine.name == "piper":  # its voice would garble the article: say so
+                raise NarrateError(
+                    f"the piper voice {voices[0].id} speaks {', '.join(voices[0].languages)}, "
+                    f"and this article is in {language!r}: render it with --engine pyttsx3, "
+                    "or give a Piper voice for it with --voice-model FILE.onnx"
+                )
         requested = DEFAULT_VOICE
     wanted = requested.strip().lower()
     for key in (
@@ -57,8 +107,28 @@ def resolve_voice(engine: TTSEngine, requested: str | None, language: str | None
     for voice in voices:
         if wanted in (lang.lower() for lang in voice.languages):
             return voice.id
+    if engine.name == "piper":
+        ids = ", ".join(v.id for v in voices)
+        raise NarrateError(
+            f"unknown voice {requested!r} for the piper engine (it has {ids}; "
+            "another Piper voice with --voice-model FILE.onnx, or --engine pyttsx3)"
+        )
     raise NarrateError(
         f"unknown voice {requested!r} (run `narrate voices` to list them; e.g. en-us, en-gb, de)"
+    )
+
+
+def resolve_variant(engine: TTSEngine, variant: str) -> str:
+    """An espeak-ng voice variant ("f3", "m2", "whisper") as its file is named."""
+    variants: list[str] = list(getattr(engine, "variants", lambda: [])())
+    for name in variants:
+        if name.lower() == variant.strip().lower():
+            return name
+    if not variants:
+        raise NarrateError(f"the {engine.name} engine has no voice variants ({variant!r})")
+    raise NarrateError(
+        f"unknown voice variant {variant!r} (espeak-ng's: f1 to f5 female, m1 to m8 male, "
+        "and others such as whisper, klatt, croak)"
     )
 
 

@@ -13,7 +13,8 @@ from typing import Any
 
 from narrate.errors import NarrateError
 from narrate.models import Voice, WordMark
-from narrate.speech.engine import TTSEngine
+from narrate.speech.engine import DEFAULT_ENGINE, TTSEngine
+from narrate.speech.engine import get_engine as registered
 
 UTTERANCE_TIMEOUT = 60.0  # seconds; espeak-ng runs ~300x faster than real time here
 
@@ -45,6 +46,7 @@ class Pyttsx3Engine:
     """
 
     name = "pyttsx3-espeak"
+    sample_rate = 22050  # Hz, espeak-ng's
     _engine: Any = None
     _source = ""
     _lock = threading.Lock()
@@ -54,7 +56,9 @@ class Pyttsx3Engine:
     _failure: BaseException | None = None  # raised in the synthesis callback
     _waiting: threading.Event | None = None  # set when the current utterance ends
 
-    def __init__(self) -> None:
+    def __init__(self, model: Path | None = None, store: Path | None = None) -> None:
+        if model is not None:
+            raise NarrateError(f"a voice model ({model}) is for --engine piper, not pyttsx3")
         with Pyttsx3Engine._lock:
             if Pyttsx3Engine._engine is None:  # espeak initialises once per process
                 Pyttsx3Engine._source = load_espeak()
@@ -122,6 +126,10 @@ class Pyttsx3Engine:
             ]
         return list(Pyttsx3Engine._voices)
 
+    def variants(self) -> list[str]:
+        """espeak-ng's voice variants ("f3", "m2", "whisper"): `--voice en-us+f3`."""
+        return espeak_variants()
+
     def synthesize(self, text: str, path: Path, voice: str, rate: int) -> list[WordMark]:
         from pyttsx3.drivers import _espeak
 
@@ -160,10 +168,24 @@ def espeak_loaded() -> bool:
     return Pyttsx3Engine._engine is not None
 
 
-ENGINES: dict[str, type[TTSEngine]] = {"pyttsx3": Pyttsx3Engine}
+def espeak_variants() -> list[str]:
+    """The variants in espeak-ng's data (voices/!v), by file name; listed without loading
+    espeak-ng."""
+    folder = os.environ.get("ESPEAK_DATA_PATH")
+    if folder is None:
+        try:
+            import espeakng_loader
+        except ImportError:
+            return []
+        folder = espeakng_loader.get_data_path()
+    try:
+        return sorted(entry.name for entry in (Path(folder) / "voices" / "!v").iterdir())
+    except OSError:
+        return []
 
 
-def get_engine(name: str = "pyttsx3") -> TTSEngine:
-    if name not in ENGINES:
-        raise NarrateError(f"unknown TTS engine {name!r}; choose one of: {', '.join(ENGINES)}")
-    return ENGINES[name]()
+def get_engine(
+    name: str = DEFAULT_ENGINE, model: Path | None = None, store: Path | None = None
+) -> TTSEngine:
+    """An engine from the registry (speech/engine.py), started in this process."""
+    return registered(name, model, store)

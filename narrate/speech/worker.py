@@ -1,6 +1,11 @@
 """The speech engine in a worker process, started as the render command starts.
 
-A new sentence is synthesized (espeak-ng), then trimmed and brought to the target loudness
+The worker learns its engine from its first request ("use": the engine's name and voice
+model), loads it, and serves; `narrate render` tells it the default engine at once unless
+the command line chooses another, and a render that wants another engine (narrate.toml, front
+matter) stops it and forks one that uses that. Piper is loaded in the worker only.
+
+A new sentence is synthesized (espeak-ng or Piper), then trimmed and brought to the target loudness
 (numpy). In the worker this happens on the other core without waiting for this process's
 interpreter lock, which draws captions meanwhile. The worker is forked before this process
 loads the rest of narrate, and loads what it needs (pydantic, espeak-ng, numpy) on the other
@@ -29,7 +34,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from narrate.models import Voice, WordMark
-    from narrate.speech.engine import TTSEngine
+    from narrate.speech.engine import EngineChoice, TTSEngine
 
 _EARLY: list[WorkerEngine] = []  # started by the command, for its first render
 
@@ -52,7 +57,9 @@ class WorkerEngine:
     this process. A new worker is not forked: this process has threads by then.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, choice: EngineChoice | None = None, told: bool = True) -> None:
+        """A worker for `choice` (None: the default engine); with `told` False, one that
+        waits to be told its engine (use())."""
         requests, self._requests = os.pipe()
         self._answers, answers = os.pipe()
         self.pid = os.fork()
@@ -79,9 +86,18 @@ class WorkerEngine:
         self._reader: threading.Thread | None = None
         self._stopped = False  # the worker is gone: what is asked is done here
         self._local: TTSEngine | None = None
-        self._about = self._ask("about")
         self._started: dict[tuple[object, ...], Future[bytes]] = {}
         self._closed = False
+        self.told = False
+        self.choice: EngineChoice | None = None  # None: the default engine
+        if told:
+            self.use(choice)
+
+    def use(self, choice: EngineChoice | None) -> None:
+        """Tell the worker its engine (once); None: the default engine."""
+        self.told, self.choice = True, choice
+        name, model, store = (choice.name, choice.model, choice.store) if choice else (None,) * 3
+        self._about = self._ask("use", name, model, store)
 
     def _ask(self, kind: str, *args: object) -> Future[Any]:
         import pickle
@@ -120,17 +136,17 @@ class WorkerEngine:
     def _here(self) -> TTSEngine:
         """The engine in this process, for what is asked once the worker has stopped."""
         if self._local is None:
-            from narrate.speech.espeak import get_engine
+            from narrate.speech.engine import EngineChoice, get_engine
 
-            self._local = get_engine()
+            choice = self.choice or EngineChoice()
+            self._local = get_engine(choice.name, choice.model, choice.store)
         return self._local
 
-    def _facts(self) -> tuple[str, str, list[Voice]]:
+    def _facts(self) -> tuple[str, str, list[Voice], int, list[str]]:
         try:
             return self._about.result()
         except WorkerStopped:
-            here = self._here()
-            return here.name, here.version, here.voices()
+            return about(self._here())
 
     @property
     def name(self) -> str:
@@ -142,6 +158,13 @@ class WorkerEngine:
 
     def voices(self) -> list[Voice]:
         return list(self._facts()[2])
+
+    @property
+    def sample_rate(self) -> int:
+        return int(self._facts()[3])
+
+    def variants(self) -> list[str]:
+        return list(self._facts()[4])
 
     def synthesize(self, text: str, path: Path, voice: str, rate: int) -> list[WordMark]:
         try:
@@ -192,47 +215,73 @@ def crashed() -> Exception:
     return UnusableSpeech("the speech engine crashed on it")
 
 
+def about(engine: TTSEngine) -> tuple[str, str, list[Voice], int, list[str]]:
+    """What this process asks the worker's engine once: name, version, voices, sample rate
+    and voice variants."""
+    variants: list[str] = getattr(engine, "variants", list)()
+    rate = getattr(engine, "sample_rate", 22050)
+    return engine.name, engine.version, engine.voices(), rate, variants
+
+
 def serve(requests: int, answers: int) -> None:
-    """The worker's loop. Ctrl-C is the parent's to handle; espeak-ng loads first (the parent
-    waits for its voices), then numpy on a thread, ready when the first sentence comes."""
-    import importlib
+    """The worker's loop. Ctrl-C is the parent's to handle. The first request says which
+    engine: it loads first (the parent waits for its voices), then on threads numpy and, for
+    an engine that has one, its voice (Piper's), ready when the first sentence comes."""
     import pickle
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # SIGHUP too: the parent stops it
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # how the parent stops it
-    from narrate.speech.clips import make_clip
-    from narrate.speech.espeak import get_engine
+    work: dict[str, Callable[..., Any]] = {}
+    failure: Exception | None = None
 
-    try:
-        engine: TTSEngine = get_engine()
-    except Exception as exc:  # noqa: BLE001 - the answer to everything asked, then
-        failure = exc
-        work: dict[str, Callable[..., Any]] = {}
-    else:
-        loading = threading.Thread(
-            target=importlib.import_module, args=("narrate.speech.loudness",)
-        )
-        loading.daemon = True  # a worker stopped before it is needed does not wait for numpy
-        loading.start()
-        work = {
-            "about": lambda: (engine.name, engine.version, engine.voices()),
-            "synthesize": engine.synthesize,
-            "make_clip": lambda *args: make_clip(engine, *args),
-        }
+    def use(name: str | None, model: Path | None, store: Path | None) -> object:
+        nonlocal failure
+        from narrate.speech.clips import make_clip
+        from narrate.speech.engine import DEFAULT_ENGINE, get_engine
+
+        try:
+            engine: TTSEngine = get_engine(name or DEFAULT_ENGINE, model, store)
+        except Exception as exc:  # the answer to everything asked, then
+            failure = exc
+            raise
+        preload(engine)
+        work.update(synthesize=engine.synthesize, make_clip=lambda *args: make_clip(engine, *args))
+        return about(engine)
+
     while (message := read_message(requests)) is not None:
         kind, args = pickle.loads(message)
         try:
-            if not work:
+            if failure is not None:
                 raise failure
-            answer = pickle.dumps((False, work[kind](*args)))
+            do = use if kind == "use" and not work else work[kind]
+            answer = pickle.dumps((False, do(*args)))
         except Exception as exc:  # noqa: BLE001 - every failure goes back to the asker
             try:
                 answer = pickle.dumps((True, exc))
             except Exception:  # noqa: BLE001 - an error that cannot be pickled: its words
                 answer = pickle.dumps((True, RuntimeError(f"{type(exc).__name__}: {exc}")))
         write_message(answers, answer)
+
+
+def preload(engine: TTSEngine) -> None:
+    """numpy (for loudness), then the engine's voice if it loads one (Piper's), on a thread;
+    one thread, in turn: numpy imported on two threads at once fails ("cannot load module
+    more than once per process"). A worker stopped before they are needed does not wait."""
+    import importlib
+
+    jobs: list[Callable[[], object]] = [lambda: importlib.import_module("narrate.speech.loudness")]
+    if (warm := getattr(engine, "warm", None)) is not None:
+        jobs.append(warm)
+    threading.Thread(target=quietly, args=(jobs,), daemon=True).start()
+
+
+def quietly(jobs: list[Callable[[], object]]) -> None:
+    """Run each job; what fails here fails again where it is needed, and is answered there."""
+    for job in jobs:
+        with contextlib.suppress(Exception):
+            job()
 
 
 def write_message(fd: int, message: bytes) -> None:
@@ -265,14 +314,58 @@ def can_fork() -> bool:
         and hasattr(os, "fork")
         and threading.active_count() == 1
         and not (engines and engines.espeak_loaded())
+        and "onnxruntime" not in sys.modules  # Piper here: its threads would not be copied
     )
 
 
-def start_early() -> None:
-    """Start the worker now, for the next render that asks for the default engine (the
-    render command does this first of all)."""
-    if not _EARLY and can_fork():
+def start_early(arguments: list[str] | None = None) -> None:
+    """Start the worker now, for the next render (the render command does this first of
+    all), with the engine the command line (`arguments`) chooses: the default one unless
+    it says otherwise. Piper is told at once, so its voice loads while the rest does."""
+    if _EARLY or not can_fork():
+        return
+    arguments = arguments or []
+    engine, model = option(arguments, "--engine"), option(arguments, "--voice-model")
+    if engine is None and model is None:
         _EARLY.append(WorkerEngine())
+        return
+    worker = WorkerEngine(told=False)  # the render tells it, unless it is told here
+    _EARLY.append(worker)
+    if (engine or "piper") == "piper":
+        from pathlib import Path
+
+        from narrate.cache import default_cache_dir
+        from narrate.speech.engine import EngineChoice
+
+        folder = option(arguments, "--cache-dir")
+        store = None if "--no-cache" in arguments else Path(folder or default_cache_dir())
+        worker.use(EngineChoice("piper", Path(model) if model else None, store))
+
+
+def option(arguments: list[str], name: str) -> str | None:
+    """The value of `name` on the command line (`--name value` or `--name=value`), if any."""
+    for index, argument in enumerate(arguments):
+        if argument.startswith(name + "="):
+            return argument.split("=", 1)[1]
+        if argument == name and index + 1 < len(arguments):
+            return arguments[index + 1]
+    return None
+
+
+def take_early(choice: EngineChoice) -> WorkerEngine | None:
+    """The worker started early, told `choice` if it waits to be told; None when there is
+    none, or it started another engine (stopped: a new one can be forked)."""
+    if not _EARLY:
+        return None
+    from narrate.speech.engine import EngineChoice
+
+    worker = _EARLY.pop()
+    if not worker.told:
+        worker.use(choice)
+    elif (worker.choice or EngineChoice()) != choice:
+        worker.close()
+        return None
+    return worker
 
 
 def stop_early() -> None:
@@ -294,19 +387,22 @@ def stopped_on_failure(engine: TTSEngine) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def speaking(engine: TTSEngine | None) -> Iterator[TTSEngine]:
-    """`engine` when given; else the default engine, in a worker process where it can be
-    (stopped on leaving), or in this one."""
+def speaking(engine: TTSEngine | None, choice: EngineChoice | None = None) -> Iterator[TTSEngine]:
+    """`engine` when given; else the chosen engine (default: the default one), in a worker
+    process where it can be (stopped on leaving), or in this one."""
+    from narrate.speech.engine import EngineChoice, get_engine
+
     if engine is not None:
         yield engine
         return
-    if _EARLY or can_fork():
-        worker = _EARLY.pop() if _EARLY else WorkerEngine()
+    choice = choice or EngineChoice()
+    worker = take_early(choice)
+    if worker is None and can_fork():
+        worker = WorkerEngine(choice)
+    if worker is not None:
         try:
             yield worker
         finally:
             worker.close()
         return
-    from narrate.speech.espeak import get_engine
-
-    yield get_engine()
+    yield get_engine(choice.name, choice.model, choice.store)
