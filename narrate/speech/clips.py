@@ -30,7 +30,7 @@ from narrate.speech.spoken import short_words, speakable
 CLIP_FORMAT = 5  # bump when trimming, loudness, word placement or the entry changes
 UTTERANCE = 1000  # characters the engine says at once: espeak-ng takes longer per character
 # the longer an utterance, and crashes on ~32,000 characters without a space
-SILENCE_RATE = 22050  # Hz, espeak-ng's (a clip without speech is silence at this rate)
+SILENCE_RATE = 22050  # Hz, espeak-ng's: silence for an engine that does not say its rate
 WORDS = TypeAdapter(list[WordMark])
 LOUD = 600  # a sample this loud is speech, not silence (about -35 dBFS)
 KEEP_BEFORE = 0.02  # seconds kept before the first sound
@@ -50,20 +50,34 @@ class Clip:
         return len(self.samples) / 2 / self.sample_rate
 
 
-def clip_key(text: str, voice: str, rate: int, engine: object, lexicon: Path | None) -> str:
+def clip_key(
+    text: str,
+    voice: str,
+    rate: int,
+    engine: object,
+    lexicon: Path | None,
+    language: str | None = None,
+) -> str:
     name, version = getattr(engine, "name", "engine"), getattr(engine, "version", "")
-    return sentence_key(text, voice, rate, name, version, lexicon)
+    return sentence_key(text, voice, rate, name, version, lexicon, language)
 
 
 @cache
 def sentence_key(
-    text: str, voice: str, rate: int, engine: str, version: str, lexicon: Path | None
+    text: str,
+    voice: str,
+    rate: int,
+    engine: str,
+    version: str,
+    lexicon: Path | None,
+    language: str | None = None,
 ) -> str:
-    """A sentence's cache key (asked for more than once a render: kept)."""
+    """A sentence's cache key (asked for more than once a render: kept). The spoken text
+    (which depends on the article's language) is part of it."""
     return make_key(
         "sentence",
         text=text,
-        spoken=speakable(text, lexicon)[0],
+        spoken=speakable(text, lexicon, language)[0],
         voice=voice,
         rate=rate,
         engine=engine,
@@ -83,9 +97,10 @@ class Voicing:
     cache: Cache
     lexicon: Path | None = None
     warn: Callable[[str], None] = lambda message: None  # hears of a sentence not spoken
+    language: str | None = None  # the article's: speech/spoken.py's rules (None: English)
 
     def key(self, text: str) -> str:
-        return clip_key(text, self.voice, self.rate, self.engine, self.lexicon)
+        return clip_key(text, self.voice, self.rate, self.engine, self.lexicon, self.language)
 
 
 def clip_for(text: str, how: Voicing) -> Clip:
@@ -100,7 +115,7 @@ def clip_for(text: str, how: Voicing) -> Clip:
         try:
             made = make(*request) + b"\0" + request[-1].read_bytes()
         except UnusableSpeech as exc:  # one sentence's odd audio never fails a render
-            entry, problem = stand_in(*request, str(exc))
+            entry, problem = stand_in(*request, str(exc), engine_rate(how.engine))
             how.warn(problem)
         else:
             # Word times and WAV in one entry, so they come from one synthesis; espeak-ng's
@@ -109,7 +124,7 @@ def clip_for(text: str, how: Voicing) -> Clip:
     marks, _, audio = entry.partition(b"\0")  # JSON has no NUL byte
     with wave.open(io.BytesIO(audio), "rb") as source:
         samples, sample_rate = source.readframes(source.getnframes()), source.getframerate()
-    spoken = speakable(text, how.lexicon)[0] or text
+    spoken = speakable(text, how.lexicon, how.language)[0] or text
     return Clip(samples, sample_rate, WORDS.validate_json(marks), spoken, problem)
 
 
@@ -130,7 +145,7 @@ def clip_request(
     text: str, how: Voicing
 ) -> tuple[str, tuple[str, str, tuple[int, ...] | None, str, int, Path]]:
     """A sentence's cache key, and make_clip's arguments after the engine."""
-    spoken, owners = speakable(text, how.lexicon)
+    spoken, owners = speakable(text, how.lexicon, how.language)
     key = how.key(text)
     said = spoken or short_words(text)  # nothing left to say (only symbols): as written
     owned = tuple(owners) if spoken else None
@@ -149,7 +164,7 @@ def make_clip(
     """Say `said`, trim and level it into wav_path; the word marks (on the display text
     when `owners` maps the spoken characters to its tokens) as JSON."""
     if not said:  # nothing to say at all (speech/spoken.py drops runs too long to be words)
-        return WORDS.dump_json(silence(text, 0.5, wav_path))
+        return WORDS.dump_json(silence(text, 0.5, wav_path, engine_rate(engine)))
     raw = wav_path.with_name(f"{wav_path.stem}-raw.wav")
     found = say(engine, said, raw, voice, rate)
     return WORDS.dump_json(display_marks(trim(raw, found, wav_path), text, owners))
@@ -212,6 +227,7 @@ def stand_in(
     rate: int,
     wav_path: Path,
     problem: str,
+    sample_rate: int = SILENCE_RATE,
 ) -> tuple[bytes, str]:
     """A clip for a sentence the engine gave no usable speech for (its entry, and the warning
     that says so): what the engine wrote when it is a WAV of a length some voice could take,
@@ -224,15 +240,24 @@ def stand_in(
         marks = trim(raw, spread(text, seconds), wav_path)
         warning = f"the speech of “{quoted}” did not pass its check ({problem}); used as it is"
     else:
-        marks = silence(text, min(30.0, max(0.5, len(text.split()) * 60 / rate)), wav_path)
+        seconds = min(30.0, max(0.5, len(text.split()) * 60 / rate))
+        marks = silence(text, seconds, wav_path, sample_rate)
         warning = f"no usable speech for “{quoted}” ({problem}); it is silent in the video"
     return WORDS.dump_json(marks) + b"\0" + wav_path.read_bytes(), warning
 
 
-def silence(text: str, seconds: float, path: Path) -> list[WordMark]:
-    """`seconds` of silence at `path`; the marks of the words of `text` spread over it."""
-    write_wav(path, b"\0\0" * round(seconds * SILENCE_RATE), SILENCE_RATE)
+def silence(
+    text: str, seconds: float, path: Path, sample_rate: int = SILENCE_RATE
+) -> list[WordMark]:
+    """`seconds` of silence at `path` (at the engine's rate: the clips of a scene share
+    one); the marks of the words of `text` spread over it."""
+    write_wav(path, b"\0\0" * round(seconds * sample_rate), sample_rate)
     return spread(text, seconds)
+
+
+def engine_rate(engine: object) -> int:
+    """The engine's sample rate (espeak-ng's 22050 Hz; a Piper voice's own, say 16000)."""
+    return int(getattr(engine, "sample_rate", SILENCE_RATE))
 
 
 def spread(text: str, seconds: float) -> list[WordMark]:

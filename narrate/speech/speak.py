@@ -37,7 +37,7 @@ def speak(
     each scene as soon as it is done, so its sound can be processed meanwhile. A sentence
     the engine gives no usable speech for is said as well as it can be, and `warn` hears
     of it (clips.stand_in)."""
-    how = voicing(settings, engine, folder, cache or Cache(None), warn)
+    how = voicing(settings, engine, folder, cache or Cache(None), warn, script.language)
     folder.mkdir(parents=True, exist_ok=True)
     speeches: dict[int, Speech] = {}
     for number in order or range(1, len(script.scenes) + 1):
@@ -60,11 +60,14 @@ def voicing(
     folder: Path,
     cache: Cache,
     warn: Callable[[str], None] = lambda message: None,
+    language: str | None = None,
 ) -> Voicing:
-    """How speak() says the sentences; their clips are made in folder/.clips."""
+    """How speak() says the sentences of an article in `language`; their clips are made in
+    folder/.clips."""
     voice = resolve_voice(engine, settings.voice)
     clips = folder / ".clips"
-    return Voicing(voice, settings.rate, engine, clips, cache, settings.lexicon, warn)
+    lexicon = settings.lexicon
+    return Voicing(voice, settings.rate, engine, clips, cache, lexicon, warn, language)
 
 
 def prepare(
@@ -73,7 +76,7 @@ def prepare(
     """The scenes (numbered from 1) with a sentence that is not in the cache, and those
     whose sentences were started now, in scene order, by an engine that works on its own
     (the default engine, in its worker process)."""
-    how = voicing(settings, engine, folder, cache)
+    how = voicing(settings, engine, folder, cache, language=script.language)
     fresh, started = set(), set()
     for number, scene in enumerate(script.scenes, start=1):
         for sentence in split_sentences(scene.narration):
