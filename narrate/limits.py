@@ -25,6 +25,10 @@ MAX_LINE_CHARS = 300  # byline, date, and any other front matter value
 MAX_SCENE_CHARS = 20_000  # narration of one scene
 MAX_TOTAL_CHARS = 200_000  # narration of the whole video, about three hours of speech
 MAX_MESSAGE_CHARS = 160  # what an error message quotes of the input
+# Figures: more, or bigger, are skipped with a warning (never a failed render).
+MAX_FIGURES = 100  # in one video
+MAX_IMAGE_BYTES = 40_000_000  # an image file
+MAX_IMAGE_PIXELS = 50_000_000  # width x height
 
 # BCP 47-ish: a 2-3 letter language, then up to four subtags ("pt-BR", "zh-Hant-TW").
 LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8}){0,4}")

@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 HEX_COLOUR = r"^#[0-9A-Fa-f]{6}$"
+ENGINE_NAME = r"^[a-z0-9_-]{1,40}$"  # a name in speech/engine.py's registry
 # What narrate.toml's [brand] may lay over a theme: colours, never fonts (paths) or sizes.
 BRAND_COLOURS = (
     "accent", "accent_text", "background", "background_bottom", "muted", "text", "track",
@@ -26,6 +27,48 @@ class Section(BaseModel):
 
     heading: str
     paragraphs: list[str] = Field(default_factory=list)
+
+
+class Quote(BaseModel):
+    """A direct quotation: its words, who said them (None: the text does not say), and where
+    it is (`paragraph` of the scene's `paragraphs`, the `sentence` of that paragraph it
+    starts in). `block`: set apart in the article (a blockquote), not inside a paragraph."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1)
+    speaker: str | None = None
+    role: str | None = None  # "the city's mayor"
+    paragraph: int = Field(0, ge=0)
+    sentence: int = Field(0, ge=0)
+    block: bool = False
+
+
+class ListBlock(BaseModel):
+    """A list of the article: its items, and the paragraph of the scene that speaks them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[str] = Field(min_length=1)
+    ordered: bool = False
+    paragraph: int = Field(0, ge=0)
+
+
+class Figure(BaseModel):
+    """An image of the article. `path`: in a plan narrate writes, the file as resolved
+    (absolute); in a script.json a user writes, absolute or relative to its folder. `width`
+    and `height` (pixels) are measured when the plan is loaded; `paragraph` is the paragraph
+    of the scene it sits next to."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    path: str = Field(min_length=1)
+    caption: str | None = None
+    credit: str | None = None  # "Lena Park/The Coast Times", from the caption's end
+    alt: str | None = None
+    paragraph: int = Field(0, ge=0)
+    width: int | None = Field(None, ge=1)
+    height: int | None = Field(None, ge=1)
 
 
 class Article(BaseModel):
@@ -42,6 +85,13 @@ class Article(BaseModel):
     voice: str | None = None  # from front matter: this article's own settings
     rate: int | None = None
     theme: str | None = None
+    engine: str | None = None
+    # What the article holds besides its words. `paragraph` counts the lede's paragraphs,
+    # then each section's, from 0 (the plan counts them per scene).
+    quotes: list[Quote] = Field(default_factory=list)  # block quotations
+    lists: list[ListBlock] = Field(default_factory=list)
+    figures: list[Figure] = Field(default_factory=list)  # as written: checked when planned
+    remote_images: int = 0  # images on the web, never fetched
 
 
 class TimedSentence(BaseModel):
@@ -61,7 +111,13 @@ class Scene(BaseModel):
 
     kind: Literal["opening", "section"] = "section"
     heading: str = Field(min_length=1)
-    narration: str = Field(min_length=1)
+    narration: str = Field(min_length=1)  # what is spoken: the heading, then the paragraphs
+    # What the scene holds (script version 2): the article's paragraphs as written, and
+    # the quotations, lists and figures in them. Indexes count from 0.
+    paragraphs: list[str] = Field(default_factory=list)
+    quotes: list[Quote] = Field(default_factory=list)
+    lists: list[ListBlock] = Field(default_factory=list)
+    figures: list[Figure] = Field(default_factory=list)
     # Measured by a render (seconds from the start of the video), absent in a plan.
     start: float | None = None
     end: float | None = None
@@ -79,6 +135,24 @@ class Scene(BaseModel):
             raise ValueError("must not be blank")
         return value.strip()
 
+    @model_validator(mode="after")
+    def _places(self) -> Scene:
+        """Every quotation, list and figure sits at one of the scene's paragraphs."""
+        count = len(self.paragraphs)
+        places: list[tuple[str, list[int]]] = [
+            ("quote", [quote.paragraph for quote in self.quotes]),
+            ("list", [listed.paragraph for listed in self.lists]),
+            ("figure", [figure.paragraph for figure in self.figures]),
+        ]
+        for what, paragraphs in places:
+            for number, paragraph in enumerate(paragraphs, start=1):
+                if paragraph >= max(count, 1):
+                    raise ValueError(
+                        f"{what} {number}: paragraph {paragraph} is past the scene's "
+                        f"{count} paragraphs (they count from 0)"
+                    )
+        return self
+
 
 class Script(BaseModel):
     """The scene plan: editable by hand, rendered as is."""
@@ -86,7 +160,7 @@ class Script(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     format: Literal["narrate.script"] = "narrate.script"
-    version: Literal[1] = 1
+    version: Literal[1, 2] = 2  # 1: scenes without paragraphs, quotes, lists or figures
     title: str = Field(min_length=1)
     byline: str | None = None
     date: str | None = None
@@ -94,10 +168,12 @@ class Script(BaseModel):
     scenes: list[Scene] = Field(min_length=1)
     # Filled in by a render.
     language: str | None = None
-    # The article's own voice, rate and theme (front matter); after a render, those used.
+    # The article's own voice, rate, theme and engine (front matter); after a render, those
+    # used. A voice model file is never the article's to choose (a path, like a theme's).
     voice: str | None = None
     rate: int | None = Field(None, ge=80, le=450)
     theme: str | None = None
+    engine: str | None = Field(None, pattern=ENGINE_NAME)
     # Filled in by a render.
     duration: float | None = None
     video: str | None = None
@@ -172,6 +248,9 @@ class Settings(BaseModel):
     height: int = Field(1080, ge=180, le=3840)
     fps: int = Field(30, ge=1, le=60)
     voice: str | None = Field(None, description="None: a voice for the article's language")
+    # A name in speech/engine.py's registry (checked there: a stage's, not this module's).
+    engine: str = Field("pyttsx3", pattern=ENGINE_NAME, description="pyttsx3 (espeak-ng), piper")
+    voice_model: Path | None = Field(None, description="a Piper voice model file (.onnx)")
     rate: int = Field(175, ge=80, le=450, description="words per minute")
     theme: str = "default"
     out_dir: Path = Path("renders")

@@ -24,7 +24,7 @@ from narrate.pictures.glyphs import describe, missing_glyphs
 from narrate.pictures.theme import theme_for
 from narrate.progress import Progress, Stage
 from narrate.publish import check_writable, move_into_place, staging
-from narrate.speech.engine import TTSEngine, resolve_voice
+from narrate.speech.engine import ENGINES, EngineChoice, TTSEngine, resolve_voice
 from narrate.speech.speak import prepare, speak
 from narrate.speech.timing import block_samples, frames_of, time_scenes
 from narrate.speech.worker import speaking, stopped_on_failure
@@ -43,15 +43,21 @@ class RenderResult(BaseModel):
     script: Script
 
 
-def load_script(source: Path) -> Script:
+def load_script(source: Path, warn: Callable[[str], None] = lambda message: None) -> Script:
     """An article file planned into scenes, or a script.json written by `narrate script`;
-    either within narrate's limits (limits.py), else one NarrateError line."""
+    either within narrate's limits (limits.py), else one NarrateError line. Figures are
+    resolved from the file's folder and checked; one that cannot be used is dropped with a
+    `warn`ing (article/figures.py)."""
+    from narrate.article.figures import check_figures
+
+    remote = 0
     if source.suffix.lower() != ".json":
-        script = plan_scenes(read_article(source))
+        article = read_article(source)
+        script, remote = plan_scenes(article), article.remote_images
     else:
         script = plan_only(parse_script(read_bytes(source), source))
     check_script(script, source)
-    return script
+    return check_figures(script, source.parent, warn, remote)
 
 
 def parse_script(data: bytes, source: Path) -> Script:
@@ -83,6 +89,7 @@ def plan_only(script: Script) -> Script:
         voice=script.voice,
         rate=script.rate,
         theme=script.theme,
+        engine=script.engine,
         scenes=[
             scene.model_copy(
                 update={
@@ -113,17 +120,38 @@ def render(
     """Render `source` into settings.out_dir/<slug>/. Cheap checks come before slow work.
 
     Cards are drawn and encoded on a thread pool (ffmpeg runs in its own processes) while the
-    narration is spoken, sentence by sentence, by the engine (the default one in a worker
-    process, started first: speech/worker.py); each step reuses the cache where it can.
+    narration is spoken, sentence by sentence, by the chosen engine (in a worker process
+    where it can be, the one started first: speech/worker.py); each step reuses the cache
+    where it can. `engine`: one to use as it is, in this process (tests).
     """
-    with speaking(engine) as speaker:
+    cache = cache or Cache(None)
+    script = load_script(source, warn)
+    settings = own_settings(script, settings, source)
+    choice = EngineChoice(settings.engine, settings.voice_model, cache.root)
+    with speaking(engine, choice) as speaker:
         return render_with(
-            source, settings, speaker, progress or Progress(enabled=False), cache or Cache(None),
+            script, source, settings, speaker, progress or Progress(enabled=False), cache,
             jobs, warn,
         )  # fmt: skip
 
 
+def own_settings(script: Script, settings: Settings, source: Path) -> Settings:
+    """The article's own voice, rate, theme and engine (front matter) laid over the command
+    line's, checked as those are: a theme is a bundled theme's name and an engine a
+    registered one's, never a path; an article never chooses a voice model file."""
+    own = {"voice": script.voice, "rate": script.rate, "theme": script.theme}
+    where = f"{source}:" if source.suffix.lower() == ".json" else f"{source}: front matter"
+    if script.engine is not None and script.engine != settings.engine:
+        if script.engine not in ENGINES:
+            choose = ", ".join(ENGINES)
+            raise NarrateError(f"{where} engine {script.engine!r}: not an engine ({choose})")
+        # A voice model given for Piper is not for another engine the article chose.
+        settings = settings.model_copy(update={"engine": script.engine, "voice_model": None})
+    return settings.merged(own, where)
+
+
 def render_with(
+    script: Script,
     source: Path,
     settings: Settings,
     engine: TTSEngine,
@@ -132,13 +160,7 @@ def render_with(
     jobs: int | None,
     warn: Callable[[str], None],
 ) -> RenderResult:
-    """render(), with the engine started."""
-    script = load_script(source)
-    # The article's own voice, rate and theme (front matter) win over the command line,
-    # checked as the command line's are: a theme is a bundled theme's name, never a path.
-    own = {"voice": script.voice, "rate": script.rate, "theme": script.theme}
-    where = f"{source}:" if source.suffix.lower() == ".json" else f"{source}: front matter"
-    settings = settings.merged(own, where)
+    """render(), with the script read and the engine started."""
     theme = theme_for(settings.theme, settings.brand)
     check_writable(settings.out_dir)
     texts = [script.title, script.byline or "", script.date or ""]
@@ -330,6 +352,7 @@ def record(
         scene.card = f"cards/{card.name}"
     done.video = video.name
     done.voice = settings.voice
+    done.engine = settings.engine
     done.rate = settings.rate
     done.size = settings.size
     done.fps = settings.fps

@@ -183,6 +183,14 @@ def test_html_news_page_keeps_the_story_and_drops_the_rest():
                  "newsletter", "Photo:", "Daily Ledger staff", "Copyright", "Sports",
                  "trackPageView", "never be spoken", "font-family"):  # fmt: skip
         assert junk not in spoken, junk
+    # The caption and credit are not spoken, but the plan keeps them with the figure; the
+    # related-stories list (boilerplate) is not one of the article's lists.
+    [figure] = script.scenes[0].figures
+    assert (figure.path, figure.alt) == ("roofs.jpg", "Solar panels on a school roof")
+    assert (figure.caption, figure.credit) == (
+        "Panels on the roof of Lincoln Elementary.", "Daily Ledger staff"
+    )  # fmt: skip
+    assert not any(scene.lists for scene in script.scenes)
 
 
 def test_html_is_recognised_without_its_suffix(tmp_path: Path):
@@ -209,3 +217,28 @@ def test_markdown_inline_markup(markdown: str, said: str):
     from narrate.article.markdown import inline
 
     assert inline(markdown) == said
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "heading"),
+    [
+        ("The city council voted seven to two on Tuesday night to cover every public school "
+         "roof with solar panels by 2027, the largest commitment in its history.",
+         "The city council voted seven to two on Tuesday night"),
+        ("Contractors can bid from July, and the first ten schools will get panels before the "
+         "end of the year.", "Contractors can bid from July"),
+        ("“We kept our promise to this city,” said Maria Lopez, the mayor, at the long "
+         "ceremony yesterday afternoon.", "We kept our promise to this city"),
+        ("Short sentence here. Then another one.", "Short sentence here"),
+    ],
+)  # fmt: skip
+def test_scenes_without_headings_get_headings_that_read_as_headings(
+    tmp_path: Path, paragraph: str, heading: str
+):
+    # Regression: such a scene's card showed its first sentence cut off with "...".
+    filler = " ".join(["Opening words fill the first scene of this story."] * 12)
+    path = tmp_path / "a.txt"
+    path.write_text(f"A Story Without Headings\n\n{filler}\n\n{paragraph} {'More words. ' * 10}\n")
+    script = plan_scenes(read_article(path))
+    assert script.scenes[-1].heading == heading
+    assert "…" not in script.scenes[-1].heading

@@ -7,6 +7,10 @@ it into a `Script`, the scene plan that `narrate script` prints and a user may e
 opening scene, then one per heading (`plan.plan_scenes`). Hands on the `Script`. Sentence
 splitting (`sentences.py`) lives here too, since speech and captions both cut at sentences.
 
-Modules: `read.py` (files, encodings, limits, the format parsers' common `Blocks`),
-`text.py`, `markdown.py`, `webpage.py` (one parser per format), `language.py`, `plan.py`.
+Each scene of the plan also holds its paragraphs, quotations, lists and figures; figures are
+resolved and checked (`figures.check_figures`) when a plan is loaded.
+
+Modules: `read.py` (files, encodings, limits), `blocks.py` (the format parsers' common
+`Blocks`), `text.py`, `markdown.py`, `webpage.py` (one parser per format), `language.py`,
+`quotes.py` (quotations and who said them), `plan.py`, `figures.py` (image files checked).
 """

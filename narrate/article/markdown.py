@@ -1,14 +1,17 @@
 """Markdown articles: front matter, `#` title, `##`/`###` headings, lists, links and emphasis.
 
-Images, code blocks, tables, HTML comments and link definitions are not narrated.
+Images, code blocks, tables, HTML comments and link definitions are not narrated. Images
+(`![alt](path "caption")`), `>` quotations and lists are also recorded in the Blocks.
 """
 
 from __future__ import annotations
 
 import re
 
-from narrate.article.blocks import BYLINE, Blocks, clean_title
+from narrate.article.blocks import BYLINE, Blocks, clean_title, split_credit
+from narrate.article.quotes import block_attribution
 from narrate.limits import MAX_HEADING_CHARS, MAX_LINE_CHARS
+from narrate.models import Figure, ListBlock
 
 FRONT_MATTER = re.compile(r"\A\s*---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 ATX = re.compile(r"^(#{1,6})\s+(.*)$")
@@ -24,6 +27,8 @@ LINK_DEF = re.compile(r"^\s*\[[^\]]+\]:\s*\S+")
 # and possessive repeats (*+, ++) never backtrack. A paragraph of 50,000 unclosed "**" or
 # "[" is read in milliseconds, not hours.
 PARENS = r"\((?:[^()\n]|\([^()\n]*+\))*+\)"  # a link target, with one level of (...) inside
+IMAGE = re.compile(r"!\[([^\[\]]*+)\](" + PARENS + ")")
+IMAGE_TITLE = re.compile(r"\s+(?:\"([^\"]*+)\"|'([^']*+)')\s*$")
 # (a character the rule needs, the rule, its replacement): a rule whose character is not in
 # the text is not run, so plain paragraphs cost a few substring tests.
 INLINE_RULES: list[tuple[str, re.Pattern[str], str]] = [
@@ -102,30 +107,74 @@ def parse_markdown(text: str) -> Blocks:
                 ("voice", "voice"),
                 ("rate", "rate"),
                 ("theme", "theme"),
+                ("engine", "engine"),
             )  # fmt: skip
             if meta.get(source)
         },
     )
     for kind, raw in markdown_blocks(body):
-        text_ = inline(raw)
-        if not text_:
-            continue
-        if kind == "h1" and blocks.title is None:
-            blocks.title = text_
-        elif kind == "h1" and not blocks.items and same_title(text_, blocks.title):
-            continue  # the same title again below the front matter
-        elif kind in ("h1", "h2", "h3"):
-            blocks.items.append(("heading", text_))
-        elif (
-            blocks.byline is None
-            and not blocks.items
-            and len(text_) <= MAX_LINE_CHARS  # a long paragraph is never a byline
-            and (byline := BYLINE.match(text_))
-        ):
-            blocks.byline = byline.group(1).strip()
-        else:
-            blocks.items.append(("para", text_))
+        add_block(blocks, kind, raw)
+        if kind not in ("h1", "h2", "h3"):
+            for figure in figures_in(raw):  # after the paragraph they are in
+                blocks.add_figure(figure)
     return blocks
+
+
+def add_block(blocks: Blocks, kind: str, raw: str) -> None:
+    """A heading, or a paragraph (a list, a quotation) with what it holds, or the title or
+    byline."""
+    text_ = inline(spoken(kind, raw))
+    if not text_:
+        return
+    if kind == "h1" and blocks.title is None:
+        blocks.title = text_
+    elif kind == "h1" and not blocks.items and same_title(text_, blocks.title):
+        return  # the same title again below the front matter
+    elif kind in ("h1", "h2", "h3"):
+        blocks.items.append(("heading", text_))
+    elif (
+        blocks.byline is None
+        and not blocks.items
+        and len(text_) <= MAX_LINE_CHARS  # a long paragraph is never a byline
+        and (byline := BYLINE.match(text_))
+    ):
+        blocks.byline = byline.group(1).strip()
+    else:
+        index = len(blocks.items)
+        if kind in ("ul", "ol") and (items := [t for i in raw.split("\n") if (t := inline(i))]):
+            blocks.lists[index] = ListBlock(items=items, ordered=kind == "ol")
+        elif kind == "quote" and (quote := block_attribution(raw.split("\n"), inline)):
+            blocks.quotes[index] = quote
+        blocks.items.append(("para", text_))
+
+
+def spoken(kind: str, raw: str) -> str:
+    """A block's text as narrated: a list's items as sentences, a quotation's lines joined."""
+    if kind in ("ul", "ol"):
+        return " ".join(sentence(item) for item in raw.split("\n"))
+    return raw.replace("\n", " ") if kind == "quote" else raw
+
+
+def figures_in(raw: str) -> list[Figure]:
+    """The images of a paragraph: `![alt](path "caption")`; the caption's end may be a
+    credit ("Photo: Ann Lee")."""
+    if "![" not in raw:
+        return []
+    figures = []
+    for match in IMAGE.finditer(raw):
+        target = match.group(2)[1:-1].strip()
+        caption = None
+        if title := IMAGE_TITLE.search(target):
+            caption = inline(title.group(1) or title.group(2) or "") or None
+            target = target[: title.start()].strip()
+        if target.startswith("<") and target.endswith(">"):
+            target = target[1:-1].strip()
+        if not target:
+            continue
+        caption, credit = split_credit(caption) if caption else (None, None)
+        alt = inline(match.group(1)) or None
+        figures.append(Figure(path=target, alt=alt, caption=caption, credit=credit))
+    return figures
 
 
 def same_title(heading: str, title: str | None) -> bool:
@@ -133,18 +182,23 @@ def same_title(heading: str, title: str | None) -> bool:
 
 
 def markdown_blocks(body: str) -> list[tuple[str, str]]:
-    """Split Markdown into ("h1"|"h2"|"h3"|"para", raw text) blocks, skipping non-spoken ones."""
+    """Split Markdown into ("h1"|"h2"|"h3"|"para", raw text) blocks, skipping non-spoken ones;
+    lists are ("ul"|"ol", their items a line each), `>` paragraphs ("quote", their lines)."""
     out: list[tuple[str, str]] = []
     paragraph: list[str] = []
     items: list[str] = []
     fence: str | None = None
+    quoted = True  # every line of the paragraph so far began with ">"
+    ordered = False  # the list's first item is numbered
 
     def flush() -> None:
+        nonlocal quoted
         if paragraph:
-            out.append(("para", " ".join(paragraph)))
+            out.append(("quote", "\n".join(paragraph)) if quoted else ("para", " ".join(paragraph)))
             paragraph.clear()
+        quoted = True
         if items:
-            out.append(("para", " ".join(sentence(i) for i in items)))
+            out.append(("ol" if ordered else "ul", "\n".join(items)))
             items.clear()
 
     previous_blank = True
@@ -171,17 +225,20 @@ def markdown_blocks(body: str) -> list[tuple[str, str]]:
             else:
                 out.append(("h1" if stripped.startswith("=") else "h2", underlined))
                 paragraph.clear()
+                quoted = True
         elif RULE.match(stripped) or LINK_DEF.match(stripped) or stripped.startswith("|"):
             flush()
         elif item := LIST_ITEM.match(line):
             if paragraph:
                 flush()
+            ordered = ordered if items else line.lstrip()[:1].isdigit()
             items.append(item.group(1))
         elif items and line.startswith((" ", "\t")):
             items[-1] += " " + stripped
         else:
             if items:
                 flush()
+            quoted = quoted and stripped.startswith(">")
             paragraph.append(
                 stripped.lstrip("> ").strip() if stripped.startswith(">") else stripped
             )

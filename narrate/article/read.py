@@ -8,11 +8,15 @@ import os
 import re
 import stat
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
+
+from pydantic import BaseModel
 
 from narrate.article.blocks import Blocks, clean_title
 from narrate.errors import NarrateError
 from narrate.models import Article, Section
+
+T = TypeVar("T", bound=BaseModel)
 
 MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdown", ".mkd"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
@@ -132,7 +136,7 @@ def is_boilerplate(heading: str) -> bool:
 
 
 def apply_meta(article: Article, meta: dict[str, str], path: Path) -> None:
-    """Language (given, else detected), and the article's own voice, rate and theme.
+    """Language (given, else detected), and the article's own voice, rate, theme and engine.
 
     A `lang` that is not a language tag is refused: it is the writer's to fix, and it would
     otherwise travel into script.json and the preview page."""
@@ -150,6 +154,10 @@ def apply_meta(article: Article, meta: dict[str, str], path: Path) -> None:
     article.language = normalize_language(language) or detect_language(spoken)
     article.voice = meta.get("voice") or None
     article.theme = meta.get("theme") or None
+    article.engine = (meta.get("engine") or "").strip().lower() or None
+    if article.engine is not None and not re.fullmatch(r"[a-z0-9_-]{1,40}", article.engine):
+        raise NarrateError(f"{path}: front matter engine {shorten(article.engine, 40)!r} is "
+                           "not an engine (pyttsx3 or piper)")  # fmt: skip
     if rate := meta.get("rate"):
         # ASCII digits only: str.isdigit() also takes "²⁰⁰", which int() refuses.
         if not re.fullmatch(r"[0-9]{1,3}", rate) or not 80 <= int(rate) <= 450:
@@ -165,22 +173,50 @@ def build_article(blocks: Blocks, fallback_title: str) -> Article:
     sections: list[Section] = []
     current: Section | None = None
     skipping = False
+    kept: list[int | None] = []  # each item's paragraph number in the article, if kept
+    paragraphs = 0
     for kind, text in blocks.items:
+        kept.append(None)
         if kind == "heading":
             skipping = is_boilerplate(text)
             current = None if skipping else Section(heading=text.rstrip(":").strip())
             if current is not None:
                 sections.append(current)
         elif skipping:
+            kept[-1] = -1  # in a section left out
             continue
-        elif current is None:
-            lede.append(text)
         else:
-            current.paragraphs.append(text)
-    return Article(
+            kept[-1] = paragraphs
+            paragraphs += 1
+            (lede if current is None else current.paragraphs).append(text)
+    article = Article(
         title=title,
         byline=blocks.byline,
         date=blocks.date,
         lede=lede,
         sections=[s for s in sections if s.paragraphs],
+        remote_images=blocks.remote_images,
     )
+    place_holdings(article, blocks, kept)
+    return article
+
+
+def place_holdings(article: Article, blocks: Blocks, kept: list[int | None]) -> None:
+    """The lists, block quotations and figures of the kept paragraphs, numbered as the
+    article's paragraphs. A figure sits next to the paragraph before it, or after it when
+    it comes first under its heading."""
+
+    def at(index: int, held: T) -> T:
+        return held.model_copy(update={"paragraph": kept[index]})
+
+    article.lists = [at(i, held) for i, held in blocks.lists.items() if (kept[i] or 0) >= 0]
+    article.quotes = [at(i, held) for i, held in blocks.quotes.items() if (kept[i] or 0) >= 0]
+    following = [0]  # for each count of items, the paragraphs kept among them
+    for number in kept:
+        following.append(following[-1] + (number is not None and number >= 0))
+    for after, figure in blocks.figures:
+        before = kept[after - 1] if after else None
+        if before == -1:
+            continue  # in a section left out
+        number = before if before is not None else following[after]
+        article.figures.append(figure.model_copy(update={"paragraph": number}))
