@@ -349,8 +349,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM / SIGHUP (publish.Interrupted)
         number = getattr(exc, "number", 2)
         how = "" if number == 2 else f" ({exc})"
+        finished = sys.modules.get("narrate.publish")
+        done = [str(path) for path in getattr(finished, "PUBLISHED", [])]
+        written = f"{', '.join(done)} finished before it; nothing else" if done else "nothing"
         with contextlib.suppress(OSError):  # after SIGHUP there may be no terminal
-            print(f"narrate: interrupted{how}; nothing was written", file=sys.stderr)
+            print(f"narrate: interrupted{how}; {written} was written", file=sys.stderr)
         return 128 + number  # 130 SIGINT, 143 SIGTERM, 129 SIGHUP, as shells report them
     except OSError as exc:
         if exc.errno not in (errno.ENOSPC, errno.EDQUOT) or debug:

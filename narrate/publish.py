@@ -217,6 +217,9 @@ def alive(pid: int) -> bool:
     return True
 
 
+PUBLISHED: list[Path] = []  # render folders this process moved into place, in order
+
+
 def move_into_place(work: Path, destination: Path) -> Path:
     """Replace destination with the finished work folder (an old render is removed after).
     SIGTERM and SIGHUP wait until both renames are done: between them the old render exists
@@ -228,6 +231,7 @@ def move_into_place(work: Path, destination: Path) -> Path:
             old = destination.with_name(f"{OLD_PREFIX}{destination.name}-{os.getpid()}")
             destination.rename(old)
         work.rename(destination)
+        PUBLISHED.append(destination)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
     return destination

@@ -117,6 +117,13 @@ def test_a_signal_stops_a_render_and_leaves_nothing(tmp_path, article, name, del
         return
     assert process.returncode == 128 + number, stderr
     shown = "" if name == "SIGINT" else f" ({name})"
+    finished = out / "trust-test-article"
+    if finished.exists():  # the signal came after the render was in place: it says so
+        # (found in CI: "nothing was written" was said of a finished render)
+        assert (finished / "trust-test-article.mp4").is_file()
+        said = f"{finished} finished before it; nothing else"
+        assert stderr == f"narrate: interrupted{shown}; {said} was written\n"
+        return
     assert stderr == f"narrate: interrupted{shown}; nothing was written\n"
     assert stdout == ""
     assert not out.exists()  # it made the folder, and leaves it as it found it: absent
@@ -487,3 +494,19 @@ def test_ffmpeg_on_a_full_disk_is_the_same_error(tmp_path, mount):
             ["-f", "lavfi", "-i", "sine=d=5", "-y", str(disk / "a.wav")], "writing", disk / "a.wav"
         )
     assert caught.value.errno == 28
+
+
+def test_an_interrupt_after_a_render_is_in_place_says_what_was_written(monkeypatch, capsys):
+    # A signal that lands after a render was moved into place (or between the articles of a
+    # batch) once said "nothing was written" of finished renders.
+    from narrate import cli, publish
+
+    def command(args):
+        publish.PUBLISHED.append(Path("renders/first"))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(publish, "PUBLISHED", [])
+    monkeypatch.setitem(cli.COMMANDS, "voices", command)
+    assert cli.main(["voices"]) == 130
+    said = "narrate: interrupted; renders/first finished before it; nothing else was written\n"
+    assert capsys.readouterr().err == said
