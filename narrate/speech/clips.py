@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache, partial
 from pathlib import Path
+from typing import NamedTuple
 
 from pydantic import TypeAdapter
 
@@ -113,9 +114,9 @@ def clip_for(text: str, how: Voicing) -> Clip:
         # The default engine makes the clip in its worker process (speech/worker.py).
         make = getattr(how.engine, "make_clip", None) or partial(make_clip, how.engine)
         try:
-            made = make(*request) + b"\0" + request[-1].read_bytes()
+            made = make(*request) + b"\0" + request.wav_path.read_bytes()
         except UnusableSpeech as exc:  # one sentence's odd audio never fails a render
-            entry, problem = stand_in(*request, str(exc), engine_rate(how.engine))
+            entry, problem = stand_in(request, str(exc), engine_rate(how.engine))
             how.warn(problem)
         else:
             # Word times and WAV in one entry, so they come from one synthesis; espeak-ng's
@@ -141,15 +142,24 @@ def prepare_clip(text: str, how: Voicing) -> tuple[bool, bool]:
     return True, True
 
 
-def clip_request(
-    text: str, how: Voicing
-) -> tuple[str, tuple[str, str, tuple[int, ...] | None, str, int, Path]]:
-    """A sentence's cache key, and make_clip's arguments after the engine."""
+class ClipRequest(NamedTuple):
+    """make_clip's arguments after the engine (a tuple: it travels to the worker as one)."""
+
+    said: str  # what the voice is given
+    text: str  # the sentence as written
+    owners: tuple[int, ...] | None  # each spoken character's display token
+    voice: str
+    rate: int
+    wav_path: Path
+
+
+def clip_request(text: str, how: Voicing) -> tuple[str, ClipRequest]:
+    """A sentence's cache key, and what make_clip is asked."""
     spoken, owners = speakable(text, how.lexicon, how.language)
     key = how.key(text)
     said = spoken or short_words(text)  # nothing left to say (only symbols): as written
     owned = tuple(owners) if spoken else None
-    return key, (said, text, owned, how.voice, how.rate, how.folder / f"{key}.wav")
+    return key, ClipRequest(said, text, owned, how.voice, how.rate, how.folder / f"{key}.wav")
 
 
 def make_clip(
@@ -220,18 +230,12 @@ def utterances(said: str) -> list[tuple[int, str]]:
 
 
 def stand_in(
-    said: str,
-    text: str,
-    owners: Sequence[int] | None,
-    voice: str,
-    rate: int,
-    wav_path: Path,
-    problem: str,
-    sample_rate: int = SILENCE_RATE,
+    request: ClipRequest, problem: str, sample_rate: int = SILENCE_RATE
 ) -> tuple[bytes, str]:
     """A clip for a sentence the engine gave no usable speech for (its entry, and the warning
     that says so): what the engine wrote when it is a WAV of a length some voice could take,
     else silence as long as the sentence would take. Its words are spread over it."""
+    said, text, rate, wav_path = request.said, request.text, request.rate, request.wav_path
     raw = wav_path.with_name(f"{wav_path.stem}-raw.wav")
     seconds = wav_seconds(raw)
     quoted = " ".join(text.split())
