@@ -129,6 +129,7 @@ def add_render_options(parser: argparse.ArgumentParser) -> None:
     add("--engine", help="speech engine: pyttsx3 (espeak-ng) or piper (neural) (default: pyttsx3)")
     add("--voice", help="TTS voice, see `narrate voices` (default: one for the article's language)")
     add("--voice-model", type=Path, metavar="FILE.onnx", help="a Piper voice file (with its .json)")
+    add("--quote-voice", metavar="VOICE", help="a second voice for quotations (default: none)")
     add("--rate", help="speaking rate in words per minute (default: 175)")
     add(
         "--size", help="video size WIDTHxHEIGHT, or 16:9, 9:16 (vertical), 1:1 (default: 1920x1080)"
@@ -138,9 +139,12 @@ def add_render_options(parser: argparse.ArgumentParser) -> None:
     add("--pause", help="seconds of silence after each scene (default: 0.8)")
     add("--sentence-pause", help="seconds between sentences (default: 0.35)")
     add("--music", metavar="FILE", help="background music: an audio file, or `bed`")
+    add("--ending", metavar="TEXT", help="a line of your own on the ending card")
     add("--lexicon", type=Path, metavar="FILE", help="your pronunciation lexicon")
     add("--no-captions", dest="captions", action="store_const", const=False,
         help="do not burn captions into the video")  # fmt: skip
+    add("--no-motion", dest="motion", action="store_const", const=False,
+        help="hold photos still and cut between scenes (no pan, zoom or crossfade)")  # fmt: skip
     add(
         "--cache-dir",
         type=Path,

@@ -28,6 +28,7 @@ DEFAULTS: dict[str, Any] = {
     "out": Path("renders"),
     "engine": "pyttsx3",
     "voice": None,
+    "quote_voice": None,
     "voice_model": None,
     "rate": 175,
     "size": "1920x1080",
@@ -36,7 +37,9 @@ DEFAULTS: dict[str, Any] = {
     "pause": 0.8,
     "sentence_pause": 0.35,
     "captions": True,
+    "motion": True,
     "music": None,
+    "ending": None,
     "lexicon": None,
     "cache_dir": None,
     "jobs": None,
@@ -46,6 +49,7 @@ KINDS = {
     "out": ("path", '"renders"'),
     "engine": ("text", '"piper"'),
     "voice": ("text", '"en-us"'),
+    "quote_voice": ("text", '"en-us+f3"'),
     "voice_model": ("path", '"voices/en_GB-alba-medium.onnx"'),
     "rate": ("whole", "175"),
     "size": ("text", '"1920x1080"'),
@@ -54,7 +58,9 @@ KINDS = {
     "pause": ("seconds", "0.8"),
     "sentence_pause": ("seconds", "0.35"),
     "captions": ("switch", "false"),
+    "motion": ("switch", "false"),
     "music": ("text", '"bed"'),
+    "ending": ("text", '"Read the full story at example.com"'),
     "lexicon": ("path", '"lexicon.txt"'),
     "cache_dir": ("path", '"cache"'),
     "jobs": ("whole", "4"),
@@ -81,7 +87,8 @@ CONFIG_FILE = "narrate.toml"
 
 
 def flag(key: str) -> str:
-    return "--no-captions" if key == "captions" else "--" + key.replace("_", "-")
+    switch = KINDS.get(key, ("",))[0] == "switch"
+    return "--no-" + key if switch else "--" + key.replace("_", "-")
 
 
 def shorten(text: str, limit: int = 40) -> str:
@@ -182,6 +189,7 @@ class Config:
                 height=height,
                 fps=values["fps"],
                 voice=values["voice"],
+                quote_voice=values["quote_voice"],
                 engine=self.engine(),
                 voice_model=values["voice_model"],
                 rate=values["rate"],
@@ -191,7 +199,9 @@ class Config:
                 sentence_pause=values["sentence_pause"],
                 paragraph_pause=values["sentence_pause"] * 2,
                 captions=values["captions"],
+                motion=values["motion"],
                 music=values["music"],
+                ending=values["ending"],
                 lexicon=values["lexicon"],
                 logo=brand.pop("logo", None),
                 brand=brand,

@@ -10,9 +10,17 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 HEX_COLOUR = r"^#[0-9A-Fa-f]{6}$"
 ENGINE_NAME = r"^[a-z0-9_-]{1,40}$"  # a name in speech/engine.py's registry
@@ -94,14 +102,47 @@ class Article(BaseModel):
     remote_images: int = 0  # images on the web, never fetched
 
 
+class VoicePart(BaseModel):
+    """A part of a sentence said in one voice (--quote-voice): a quotation's part in the
+    quote voice, the rest in the narration's. `char_start`/`char_end`: where it is in the
+    sentence as written; `start`/`end`: seconds into the scene's speech (in a Speech), from
+    the start of the video (in a script.json)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str
+    voice: str
+    quote: bool = False
+    speaker: str | None = None  # who is quoted, when the article says
+    char_start: int = Field(0, ge=0)
+    char_end: int = Field(0, ge=0)
+    start: float = Field(0.0, ge=0)
+    end: float = Field(0.0, ge=0)
+
+    def shifted(self, seconds: float, digits: int = 3) -> VoicePart:
+        """This part, `seconds` later."""
+        start, end = round(self.start + seconds, digits), round(self.end + seconds, digits)
+        return self.model_copy(update={"start": start, "end": end})
+
+
 class TimedSentence(BaseModel):
-    """A sentence as heard in the video: seconds from the start of the video."""
+    """A sentence as heard in the video: seconds from the start of the video. `parts`: the
+    voice of each part, for a sentence with a quotation said in the quote voice."""
 
     model_config = ConfigDict(extra="forbid")
 
     text: str
     start: float
     end: float
+    parts: list[VoicePart] | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_no_parts(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """A sentence said in one voice is written as before: no `parts`."""
+        data: dict[str, Any] = handler(self)
+        if self.parts is None:
+            data.pop("parts", None)
+        return data
 
 
 class Scene(BaseModel):
@@ -218,6 +259,7 @@ class SpokenSentence(BaseModel):
     end: float
     words: list[WordMark] = Field(default_factory=list)
     spoken: str = ""  # what the voice said for `text`
+    parts: list[VoicePart] = Field(default_factory=list)  # with a quote voice, else none
 
 
 class Speech(BaseModel):
@@ -248,6 +290,7 @@ class Settings(BaseModel):
     height: int = Field(1080, ge=180, le=3840)
     fps: int = Field(30, ge=1, le=60)
     voice: str | None = Field(None, description="None: a voice for the article's language")
+    quote_voice: str | None = Field(None, description="a second voice for quotations")
     # A name in speech/engine.py's registry (checked there: a stage's, not this module's).
     engine: str = Field("pyttsx3", pattern=ENGINE_NAME, description="pyttsx3 (espeak-ng), piper")
     voice_model: Path | None = Field(None, description="a Piper voice model file (.onnx)")
@@ -259,10 +302,12 @@ class Settings(BaseModel):
     sentence_pause: float = Field(0.35, ge=0.0, le=3.0, description="seconds between sentences")
     paragraph_pause: float = Field(0.7, ge=0.0, le=6.0, description="seconds between paragraphs")
     captions: bool = Field(True, description="burn captions into the video")
+    motion: bool = Field(True, description="photos pan and zoom; scenes crossfade")
     lexicon: Path | None = Field(None, description="the user's pronunciation lexicon")
     brand: dict[str, str] = Field(default_factory=dict, description="theme colours to override")
     logo: Path | None = Field(None, description="an image for the opening card")
     music: str | None = Field(None, description="'bed' for the bundled bed, or an audio file")
+    ending: str | None = Field(None, max_length=300, description="the ending card's own line")
 
     @field_validator("width", "height")
     @classmethod

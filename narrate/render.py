@@ -19,7 +19,7 @@ from narrate.cache import Cache
 from narrate.errors import NarrateError, one_line
 from narrate.limits import check_script, shorten
 from narrate.models import Scene, Script, Settings, Speech
-from narrate.pictures.captions import Cue, build_cues, write_srt, write_vtt
+from narrate.pictures.captions import Cue, build_cues, scene_cues, write_srt, write_vtt
 from narrate.pictures.glyphs import describe, missing_glyphs
 from narrate.pictures.theme import theme_for
 from narrate.progress import Progress, Stage
@@ -33,6 +33,7 @@ from narrate.video.sound import Bed, audio_block_for, block_key
 
 if TYPE_CHECKING:
     from narrate.video.music import Music
+    from narrate.video.packs import ScenePictures
 
 T = TypeVar("T")
 
@@ -196,13 +197,35 @@ def render_with(
         # Sound has a thread of its own: a scene's narration is encoded as soon as it is
         # spoken, not after the pictures waiting in the pool.
         with pool_of(jobs or os.cpu_count() or 2) as pool, pool_of(1) as sounds:
+            # A scene with a moving photo is drawn once it is spoken: its pictures follow
+            # its speech (video/packs.py).
+            later = {n for n in order if needs_timing(script, n, settings)}
             visuals = {
                 number: pool.submit(
-                    card_and_pack, script, number, settings, theme, work, cache, steps.advance
-                )
+                    card_and_pack,
+                    script,
+                    number,
+                    settings,
+                    theme,
+                    work,
+                    cache,
+                    steps.advance,
+                    None,
+                    warn,
+                )  # fmt: skip
                 for number in order
+                if number not in later
             }
-            sound = Sound(sounds, steps, settings, total, build, cache)
+
+            def spoken(number: int, speech: Speech) -> None:
+                if number in later:
+                    places = seconds(speech, settings, number == total)
+                    visuals[number] = pool.submit(
+                        card_and_pack, script, number, settings, theme, work, cache,
+                        steps.advance, places, warn,
+                    )  # fmt: skip
+
+            sound = Sound(sounds, steps, settings, total, build, cache, spoken)
             speeches = speak(
                 script,
                 settings,
@@ -218,6 +241,10 @@ def render_with(
             blocks = [sound.blocks[n] for n in range(1, total + 1)]
             beds = [sound.beds[n] for n in range(1, total + 1)]
             cues = build_cues(timed, speeches)
+            stills = [
+                timeline(scene, own, settings)
+                for scene, own in zip(timed.scenes, cues, strict=True)
+            ]
             flat = [cue for scene in cues for cue in scene]
             write_srt(flat, work / "captions.srt")
             write_vtt(flat, work / "captions.vtt")
@@ -229,12 +256,12 @@ def render_with(
             assemble(
                 timed,
                 [pack_of(visuals[n]) for n in range(1, total + 1)],
-                [
-                    timeline(scene, scene_cues, settings)
-                    for scene, scene_cues in zip(timed.scenes, cues, strict=True)
-                ],
+                [visuals[n].result().timeline(stills[n - 1]) for n in range(1, total + 1)],
                 blocks,
-                [block_key(s, settings, bed) for s, bed in zip(speeches, beds, strict=True)],
+                [
+                    block_key(speech, settings, bed, number == total)
+                    for number, (speech, bed) in enumerate(zip(speeches, beds, strict=True), 1)
+                ],
                 settings.fps,
                 (settings.width, settings.height),
                 video,
@@ -243,7 +270,7 @@ def render_with(
                 # is written at once, while the last pictures and sound are still encoding.
                 look_up=not fresh,
             )
-            cards = [visuals[n].result()[0] for n in range(1, total + 1)]
+            cards = [visuals[n].result().card for n in range(1, total + 1)]
             steps.advance()
         shutil.rmtree(build)
         shutil.copyfile(cards[0], work / "poster.png")
@@ -266,8 +293,9 @@ class Sound:
         scenes: int,
         folder: Path,
         cache: Cache,
+        then: Callable[[int, Speech], None] = lambda number, speech: None,
     ) -> None:
-        self.pool, self.steps, self.settings = pool, steps, settings
+        self.pool, self.steps, self.settings, self.then = pool, steps, settings, then
         self.scenes, self.folder, self.cache = scenes, folder, cache
         self.blocks: dict[int, Future[Path]] = {}
         self.beds: dict[int, Bed | None] = {}
@@ -284,17 +312,18 @@ class Sound:
 
                 self.music = load_music(self.settings.music, speech.sample_rate)
             bed = Bed(self.music, self.position, last=number == self.scenes)
-            self.position += block_samples(speech, self.settings)
+            self.position += block_samples(speech, self.settings, number == self.scenes)
         self.beds[number] = bed
         self.blocks[number] = self.pool.submit(
             with_step, self.steps, audio_block_for, speech, self.settings, number,
-            self.folder, self.cache, bed,
+            self.folder, self.cache, bed, number == self.scenes,
         )  # fmt: skip
+        self.then(number, speech)
 
 
-def pack_of(visual: Future[tuple[Path, Path]]) -> Callable[[], Path]:
+def pack_of(visual: Future[ScenePictures]) -> Callable[[], Path]:
     """The scene's pack file, waited for when asked."""
-    return lambda: visual.result()[1]
+    return lambda: visual.result().pack
 
 
 @contextmanager
@@ -317,12 +346,22 @@ def with_step(steps: Stage, function: Callable[..., T], *args: Any) -> T:
     return result
 
 
-def card_and_pack(*args: Any) -> tuple[Path, Path]:
-    """pictures.card_and_pack, its modules (Pillow, x264 packing) loaded on the pool's thread
-    while the main thread reads the speech."""
+def card_and_pack(*args: Any) -> ScenePictures:
+    """video.packs.card_and_pack, its modules (Pillow, x264 packing) loaded on the pool's
+    thread while the main thread reads the speech."""
     from narrate.video.packs import card_and_pack as pictures
 
     return pictures(*args)
+
+
+def needs_timing(script: Script, number: int, settings: Settings) -> bool:
+    """Whether scene `number` shows a moving photo: only then are its picture modules loaded
+    here."""
+    if not script.scenes[number - 1].figures or not settings.motion:
+        return False
+    from narrate.video.packs import needs_timing as moving
+
+    return moving(script, number, settings)
 
 
 def timeline(scene: Scene, cues: list[Cue], settings: Settings) -> list[int]:
@@ -330,7 +369,7 @@ def timeline(scene: Scene, cues: list[Cue], settings: Settings) -> list[int]:
     each caption until the next one starts, the last until it ends, then the card again."""
     fps = settings.fps
     total = frames_of(scene, fps)
-    if not settings.captions or not cues:
+    if not cues:
         return [total]
     first = round((scene.start or 0.0) * fps)
     cuts = [0]
@@ -340,6 +379,19 @@ def timeline(scene: Scene, cues: list[Cue], settings: Settings) -> list[int]:
     if cuts[-1] >= total:  # too short to show every caption: squeeze them in, a frame each
         cuts = [min(cut, total - (len(cuts) - index)) for index, cut in enumerate(cuts)]
     return [b - a for a, b in zip(cuts, [*cuts[1:], total], strict=True)]
+
+
+def seconds(speech: Speech, settings: Settings, last: bool) -> list[float]:
+    """Where each still position of a scene starts (the card, each caption, the tail) and
+    the last ends, in seconds from its speech: known from the speech alone, exact wherever
+    the scene falls."""
+    block = block_samples(speech, settings, last) / speech.sample_rate
+    end = block - settings.lead_in
+    cues = scene_cues(speech, 0.0, end)
+    starts = [-settings.lead_in, *(cue.start for cue in cues)]
+    if cues:
+        starts.append(cues[-1].end)
+    return [round(value, 6) for value in [*starts, end]]
 
 
 def record(

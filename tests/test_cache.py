@@ -164,8 +164,9 @@ def test_editing_one_section_rebuilds_only_that_scene(tmp_path, article, real_en
     # stretch (the heading) is encoded again; its body sentence's stretch is reused.
     assert (edited.hits["block"], edited.misses["block"]) == (3, 1)
     assert (edited.hits["narration"], edited.misses["narration"]) == (1, 1)
-    # A new heading is a new card: that scene's 3 runs of pictures are encoded again.
-    assert (edited.hits["run"], edited.misses["run"]) == (9, 3)
+    # A new heading is a new card: that scene's 3 runs of pictures are encoded again, and
+    # the next scene's first run, the crossfade from the new card into its own.
+    assert (edited.hits["run"], edited.misses["run"]) == (8, 4)
     assert result.script.scenes[2].heading == "Second Part, Revised"
     # Body text only: the card stays, only the narration is spoken again.
     article.write_text(

@@ -135,3 +135,80 @@ def test_a_huge_word_is_wrapped_without_measuring_it_whole(word):
     assert "".join(lines) == word[: len("".join(lines))]
     assert Counting.measured < 20 * 600
     assert wrap(word, face, 600) == lines + wrap(word[len("".join(lines)) :], face, 600)
+
+
+def test_dates_are_written_as_a_newsroom_writes_them():
+    from narrate.pictures.words import news_date
+
+    assert news_date("2025-09-02", "en") == "September 2, 2025"
+    assert news_date("2025-09-02T08:30:00Z", "de") == "2. September 2025"
+    assert news_date("2025-09-02", "pt-BR") == "2 de setembro de 2025"
+    assert news_date("2025-09-02", None) == news_date("2025-09-02", "xx") == "September 2, 2025"
+    for as_written in ("Tuesday morning", "2025-02-30", "Sept. 2nd"):  # shown as written
+        assert news_date(as_written, "en") == as_written
+
+
+def test_video_label_byline_and_date_in_the_articles_language():
+    from narrate.pictures.words import by_line, video_label
+
+    assert (video_label("de"), by_line("Jane Doe", "de")) == ("VIDEO", "Von Jane Doe")
+    assert (video_label("fr"), by_line("Jane Doe", "fr-CA")) == ("VIDÉO", "Par Jane Doe")
+    assert (video_label("es"), by_line("Jane Doe", "es")) == ("VÍDEO", "Por Jane Doe")
+    assert (video_label("ja"), by_line("By Jane Doe", "ja")) == ("VIDEO", "By Jane Doe")
+    english = draw_card(script_with("Heading"), 1, THEME, 1920, 1080)
+    german = script_with("Heading").model_copy(update={"language": "de"})
+    card = draw_card(german, 1, THEME, 1920, 1080)
+    width = {role: box[2] - box[0] for role, box in card.boxes.items()}
+    # "Von Jane Doe" is wider than "By Jane Doe"; "1. Mai 2024" narrower than "May 1, 2024".
+    assert width["byline"] > english.boxes["byline"][2] - english.boxes["byline"][0]
+    assert width["date"] < english.boxes["date"][2] - english.boxes["date"][0]
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1080, 1920), (320, 180)])
+def test_the_logo_is_on_every_card(tmp_path, size):
+    logo = tmp_path / "logo.png"
+    Image.new("RGBA", (300, 100), (200, 30, 160, 255)).save(logo)
+    for number in (1, 2):
+        card = draw_card(script_with("A heading"), number, THEME, *size, True, logo)
+        box = card.boxes["logo"]
+        assert inside(box, card.safe) and box[2] == card.safe[2] and box[1] == card.safe[1]
+        middle = np.asarray(card.image)[(box[1] + box[3]) // 2, (box[0] + box[2]) // 2]
+        assert tuple(int(v) for v in middle) == (200, 30, 160)
+        assert box[3] - box[1] <= size[1] // 8  # small
+        for role, other in card.boxes.items():  # nothing drawn over it
+            if role != "logo":
+                assert other[2] <= box[0] or other[1] >= box[3], role
+
+
+def test_vertical_video_keeps_out_of_the_apps_buttons():
+    # Short-video apps cover the bottom fifth and the right edge with their own buttons.
+    from narrate.pictures.cards import caption_strip, caption_zone
+
+    width, height = 1080, 1920
+    for number in (1, 2):
+        card = draw_card(
+            script_with(LONG_HEADING, title=LONG_HEADING), number, THEME, width, height, True
+        )
+        drawn = np.asarray(card.image, dtype=int)
+        bare = np.asarray(blank_card(THEME, width, height).image, dtype=int)
+        distance = np.abs(drawn - bare).max(axis=2)
+        assert distance[round(height * 0.8) :, :].max() <= 2  # the bottom fifth
+        assert distance[:, round(width * 0.88) :].max() <= 2  # the right edge
+        zone = caption_zone(card, THEME)
+        assert zone[3] <= height * 0.8 and zone[2] <= width * 0.88
+        for role, box in card.boxes.items():
+            assert box[3] <= zone[1] or role == "track", role  # text above the captions
+        top, strip = caption_strip(
+            card.image, ["A caption line that is long enough", "to wrap"], THEME
+        )
+        assert top + strip.height <= height * 0.8
+        changed = np.argwhere(
+            np.abs(np.asarray(strip, dtype=int) - drawn[top : top + strip.height]).max(axis=2) > 0
+        )
+        assert changed[:, 1].max() < width * 0.88
+
+
+def test_vertical_heading_sits_in_the_upper_middle():
+    card = draw_card(script_with("Short heading"), 2, THEME, 1080, 1920, True)
+    heading = card.boxes["heading"]
+    assert 0.15 * 1920 < (heading[1] + heading[3]) / 2 < 0.45 * 1920

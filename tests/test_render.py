@@ -165,7 +165,8 @@ def test_sentences_join_without_a_click_where_the_script_says(rendered):
 def test_the_card_on_screen_is_the_scene_card(rendered):
     folder, script, _ = rendered
     for scene in script["scenes"]:
-        middle = scene["start"] + 0.1  # before the first caption of the scene
+        # after the crossfade into the scene (0.2 s), before its first caption (0.3 s)
+        middle = scene["start"] + 0.22
         frame = subprocess.run(
             [
                 ffmpeg_exe(),

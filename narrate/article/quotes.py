@@ -48,7 +48,7 @@ LOOK = 200  # characters looked at on either side of a quotation
 
 def find_quotes(paragraph: str, index: int, sentences: list[str]) -> list[Quote]:
     """The quotations in `paragraph` (the scene's paragraph `index`, cut into `sentences`)."""
-    quotes = []
+    quotes: list[Quote] = []
     starts = sentence_starts(paragraph, sentences)
     for match in re.finditer(QUOTED, paragraph):
         text = (match.group(1) or match.group(2) or "").strip().rstrip(",")
@@ -59,6 +59,8 @@ def find_quotes(paragraph: str, index: int, sentences: list[str]) -> list[Quote]
             paragraph[match.end() : match.end() + LOOK],
         )
         sentence = sum(1 for start in starts[1:] if start <= match.start())
+        if speaker is None and role is None and quotes:  # “A,” said X. “B.”: X's words too
+            speaker, role = quotes[-1].speaker, quotes[-1].role
         quotes.append(
             Quote(text=text, speaker=speaker, role=role, paragraph=index, sentence=sentence)
         )

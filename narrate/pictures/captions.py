@@ -2,7 +2,9 @@
 where its first word is heard; written as SRT and WebVTT sidecars (and burned in by draw).
 
 A sentence that does not fit one cue is split at natural breaks (after , ; : and dashes, or
-before a conjunction), and each part starts at its first word's measured time.
+before a conjunction), and each part starts at its first word's measured time. Words said in
+the quote voice (--quote-voice) are marked in the WebVTT as the quoted person's
+(`<v Maria Lopez>...</v>`); the SRT and the burned-in captions stay as they are.
 """
 
 from __future__ import annotations
@@ -11,14 +13,15 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from narrate.article.sentences import split_sentences
-from narrate.models import Script, Speech, WordMark
+from narrate.models import Script, Speech, VoicePart, WordMark
 
 LINE_CHARS = 42
 MAX_LINES = 2
 LINGER = 0.6  # seconds a cue may stay up after its words, until the next cue
+QUOTED = "Quote"  # the WebVTT voice of a quotation whose speaker the article does not name
 BREAK_AFTER = re.compile(r"[,;:—–]$|\)$")
 BREAK_BEFORE = {
     "and", "but", "or", "nor", "so", "yet", "because", "while", "when", "which", "who",
@@ -33,6 +36,9 @@ class Cue(BaseModel):
     start: float
     end: float
     lines: list[str]
+    # For each word of the lines, who says it in the quote voice (None: the narrator); empty
+    # when the narrator says them all.
+    speakers: list[str | None] = Field(default_factory=list)
 
     @property
     def text(self) -> str:
@@ -107,23 +113,40 @@ def natural_break(words: list[str], start: int, end: int) -> int:
 
 
 def sentence_cues(
-    text: str, start: float, end: float, marks: list[WordMark], offset: float = 0.0
+    text: str,
+    start: float,
+    end: float,
+    marks: list[WordMark],
+    offset: float = 0.0,
+    parts: list[VoicePart] | None = None,
 ) -> list[Cue]:
     """Cues for one sentence; `marks` are its words' start times (seconds in the video, once
-    `offset` is added)."""
+    `offset` is added); `parts`, the voice of each part of it (--quote-voice), if known."""
     tokens = pieces((m.start(), m.group()) for m in re.finditer(r"\S+", text))
     times = token_times(tokens, marks, start, offset)
     words = [token for _, token in tokens]
+    speakers = token_speakers(tokens, parts or [])
     cues: list[Cue] = []
     index = 0
     for group in split_words(words):
         cue_start = times[index] if cues else start
         lines = balance(wrap_lines(" ".join(group)))
-        cues.append(Cue(start=round(cue_start, 3), end=end, lines=lines))
+        said_by = speakers[index : index + len(group)]
+        said_by = said_by if any(said_by) else []
+        cues.append(Cue(start=round(cue_start, 3), end=end, lines=lines, speakers=said_by))
         index += len(group)
     for cue, following in zip(cues, cues[1:], strict=False):
         cue.end = following.start
     return cues
+
+
+def token_speakers(tokens: list[tuple[int, str]], parts: list[VoicePart]) -> list[str | None]:
+    """Who says each token in the quote voice (None: the narrator)."""
+    quoted = [part for part in parts if part.quote]
+    return [
+        next((p.speaker or QUOTED for p in quoted if p.char_start <= position < p.char_end), None)
+        for position, _ in tokens
+    ]
 
 
 def pieces(tokens: Iterable[tuple[int, str]], width: int = LINE_CHARS) -> list[tuple[int, str]]:
@@ -173,23 +196,29 @@ def build_cues(script: Script, speeches: list[Speech]) -> list[list[Cue]]:
 
     A cue stays up to LINGER seconds after its words, never past the next cue or its scene.
     """
-    scenes: list[list[Cue]] = []
-    for scene, speech in zip(script.scenes, speeches, strict=True):
-        offset = scene.speech_start or 0.0
-        cues: list[Cue] = []
-        for sentence in speech.sentences:
-            cues += sentence_cues(
-                sentence.text,
-                offset + sentence.start,
-                offset + sentence.end,
-                sentence.words,
-                offset,
-            )
-        for cue, following in zip(cues, [*cues[1:], None], strict=True):
-            limit = following.start if following else (scene.end or cue.end + LINGER)
-            cue.end = round(min(cue.end + LINGER, limit), 3)
-        scenes.append(cues)
-    return scenes
+    return [
+        scene_cues(speech, scene.speech_start or 0.0, scene.end)
+        for scene, speech in zip(script.scenes, speeches, strict=True)
+    ]
+
+
+def scene_cues(speech: Speech, offset: float, end: float | None) -> list[Cue]:
+    """A scene's cues: `offset` is where its speech starts and `end` where it ends (seconds
+    in the video; with offset 0, from its speech)."""
+    cues: list[Cue] = []
+    for sentence in speech.sentences:
+        cues += sentence_cues(
+            sentence.text,
+            offset + sentence.start,
+            offset + sentence.end,
+            sentence.words,
+            offset,
+            sentence.parts,
+        )
+    for cue, following in zip(cues, [*cues[1:], None], strict=True):
+        limit = following.start if following else (end or cue.end + LINGER)
+        cue.end = round(min(cue.end + LINGER, limit), 3)
+    return cues
 
 
 def timestamp(seconds: float, separator: str) -> str:
@@ -210,6 +239,35 @@ def write_srt(cues: list[Cue], path: Path) -> Path:
 
 
 def write_vtt(cues: list[Cue], path: Path) -> Path:
-    blocks = [f"{timestamp(c.start, '.')} --> {timestamp(c.end, '.')}\n{c.text}\n" for c in cues]
+    blocks = [
+        f"{timestamp(c.start, '.')} --> {timestamp(c.end, '.')}\n{vtt_text(c)}\n" for c in cues
+    ]
     path.write_text("WEBVTT\n\n" + "\n".join(blocks), encoding="utf-8")
     return path
+
+
+def vtt_text(cue: Cue) -> str:
+    """A cue's text as WebVTT writes it: & < > escaped, the words of a quotation said in the
+    quote voice in a voice span, `<v Maria Lopez>“We kept our promise,”</v>`."""
+    if not cue.speakers:
+        return escape(cue.text)
+    text, voice = "", None
+    words = [(word, number > 0 and n == 0) for number, line in enumerate(cue.lines)
+             for n, word in enumerate(line.split())]  # fmt: skip
+    for (word, new_line), speaker in zip(words, cue.speakers, strict=False):
+        space = "\n" if new_line else " " if text else ""
+        if speaker != voice:
+            space = ("</v>" if voice is not None else "") + space
+            space += f"<v {voice_name(speaker)}>" if speaker is not None else ""
+            voice = speaker
+        text += space + escape(word)
+    return text + ("</v>" if voice is not None else "")
+
+
+def escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def voice_name(speaker: str) -> str:
+    """A speaker's name as a WebVTT voice annotation (no markup, on one line)."""
+    return " ".join(escape(speaker).split()) or QUOTED

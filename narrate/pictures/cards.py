@@ -2,13 +2,15 @@
 
 Opening card: a "VIDEO" label, the title, an accent rule and the byline.
 Scene card: the article title small, the scene's place ("3 / 8"), the heading, a progress track.
-Everything is drawn inside the theme's safe margins; text wraps and shrinks to fit.
+Every card: the brand logo (if any) small in the top right corner. Everything is drawn inside
+the theme's safe margins (canvas.py; on a vertical video also out of the bottom fifth and the
+right edge that short-video apps cover); text wraps and shrinks to fit. The date, "VIDEO" and
+"By" are written in the article's language (words.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from PIL import Image, ImageDraw
@@ -16,20 +18,26 @@ from PIL import Image, ImageDraw
 from narrate import __version__
 from narrate.cache import Cache, file_hash, make_key, place
 from narrate.models import Script, Settings
+from narrate.pictures.canvas import (
+    Box,
+    Card,
+    blank_card,
+    blank_safe,
+    caption_zone,
+    draw_lines,
+    draw_logo,
+    eye_line,
+    fill_box,
+    reserve_captions,
+    scale,
+)
 from narrate.pictures.fonts import chain, draw_text, font
 from narrate.pictures.layout import clip, fit, truncate
 from narrate.pictures.theme import Theme, theme_for
+from narrate.pictures.words import by_line, news_date, video_label
 
-Box = tuple[int, int, int, int]
+__all__ = ["Box", "Card", "blank_card", "caption_strip", "caption_zone", "draw_card"]
 CAPTION_LINES = 2  # lines the caption zone holds
-
-
-@dataclass
-class Card:
-    image: Image.Image
-    safe: Box
-    boxes: dict[str, Box] = field(default_factory=dict)  # what was drawn where, for checks
-    reserve: int = 0  # pixels kept free above the bottom of the safe area, for captions
 
 
 def draw_cards(
@@ -52,22 +60,7 @@ def card_for(
     script: Script, number: int, settings: Settings, theme: Theme, folder: Path, cache: Cache
 ) -> Path:
     """folder/NN.png for scene `number` in `theme`, from the cache when drawn before."""
-    scene = script.scenes[number - 1]
-    key = make_key(
-        "card",
-        kind=scene.kind,
-        heading=scene.heading,
-        number=number,
-        total=len(script.scenes),
-        title=script.title,
-        byline=script.byline,
-        date=script.date,
-        theme=theme.model_dump(),
-        size=settings.size,
-        captions=settings.captions,
-        logo=file_hash(settings.logo) if settings.logo else None,
-        narrate=__version__,
-    )
+    key = card_key(script, number, settings, theme)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{number:02d}.png"
     if entry := cache.get("card", key, "png"):
@@ -80,6 +73,27 @@ def card_for(
     return path
 
 
+def card_key(script: Script, number: int, settings: Settings, theme: Theme) -> str:
+    """What scene `number`'s card shows, as a cache key."""
+    scene = script.scenes[number - 1]
+    return make_key(
+        "card",
+        kind=scene.kind,
+        heading=scene.heading,
+        number=number,
+        total=len(script.scenes),
+        title=script.title,
+        byline=script.byline,
+        date=script.date,
+        language=script.language,
+        theme=theme.model_dump(),
+        size=settings.size,
+        captions=settings.captions,
+        logo=file_hash(settings.logo) if settings.logo else None,
+        narrate=__version__,
+    )
+
+
 def draw_card(
     script: Script,
     number: int,
@@ -90,41 +104,31 @@ def draw_card(
     logo: Path | None = None,
 ) -> Card:
     """Card for scene `number` (1-based) of `script`, with room for captions if asked, and
-    the logo (if any) at the top right of the opening card."""
+    the logo (if any) at the top right."""
     card = blank_card(theme, width, height)
     if captions:
-        zone = caption_zone(card, theme)
-        card.reserve = zone[3] - zone[1] + scale(card, 24)
+        reserve_captions(card, theme)
+    if logo is not None:
+        draw_logo(card, logo, theme)
     if script.scenes[number - 1].kind == "opening":
         draw_opening(card, script, theme)
-        if logo is not None:
-            draw_logo(card, logo)
     else:
         draw_scene(card, script, number, theme)
     return card
 
 
-def blank_card(theme: Theme, width: int, height: int) -> Card:
-    top = Image.new("RGB", (width, height), theme.background)
-    bottom = Image.new("RGB", (width, height), theme.background_bottom)
-    mask = Image.linear_gradient("L").resize((width, height))
-    image = Image.composite(bottom, top, mask)
-    return Card(image=image, safe=blank_safe(image, theme))
-
-
-def scale(card: Card, pixels: float) -> int:
-    """Theme sizes are for a 1080-pixel card; scale by the card's shorter side."""
-    return max(1, round(pixels * min(card.image.size) / 1080))
-
-
 def draw_opening(card: Card, script: Script, theme: Theme) -> None:
     draw = ImageDraw.Draw(card.image)
     left, top, right, bottom = card.safe
-    label_bottom = draw_video_label(card, draw, theme)
+    label_bottom = draw_video_label(card, draw, video_label(script.language), theme)
+    row_end = right
+    if "logo" in card.boxes:
+        row_end = card.boxes["logo"][0] - scale(card, 28)
+        label_bottom = max(label_bottom, card.boxes["logo"][3])
     if script.date:
         meta = chain(theme.font_paths(False), scale(card, theme.meta_size))
         x = card.boxes["label"][2] + scale(card, 28)
-        date = clip(script.date, meta, right - x)
+        date = clip(news_date(script.date, script.language), meta, max(1, row_end - x))
         y = (card.boxes["label"][1] + card.boxes["label"][3]) // 2
         card.boxes["date"] = draw_text(draw, (x, y), date, meta, theme.muted, anchor="lm")
 
@@ -143,7 +147,7 @@ def draw_opening(card: Card, script: Script, theme: Theme) -> None:
         theme.line_spacing,
     )
     block = title.height + byline_height
-    y = area_top + max(0, (bottom - area_top - block) // 2)
+    y = area_top + max(0, round((bottom - area_top - block) * eye_line(card)))
     card.boxes["title"] = draw_lines(
         draw, (left, y), title.lines, title.font, title.line_height, theme.text
     )
@@ -153,34 +157,21 @@ def draw_opening(card: Card, script: Script, theme: Theme) -> None:
         fill_box(draw, rule, theme.accent)
         card.boxes["rule"] = rule
         face = chain(theme.font_paths(False), byline_size)
-        byline = clip(f"By {script.byline}", face, right - left)
+        byline = clip(by_line(script.byline, script.language), face, right - left)
         card.boxes["byline"] = draw_text(
             draw, (left, rule[3] + scale(card, 24)), byline, face, theme.muted
         )
 
 
-def draw_logo(card: Card, path: Path) -> None:
-    """The logo at the top right of the safe area, as tall as two label heights at most."""
-    left, top, right, _ = card.safe
-    label = card.boxes.get("label", (0, top, 0, top + scale(card, 46)))
-    height = 2 * (label[3] - label[1])
-    logo = Image.open(path).convert("RGBA")
-    width = min(max(1, round(logo.width * height / logo.height)), (right - left) // 3)
-    logo = logo.resize((width, max(1, round(logo.height * width / logo.width))))
-    box = (right - logo.width, top, right, top + logo.height)
-    card.image.paste(logo, box[:2], logo)
-    card.boxes["logo"] = box
-
-
-def draw_video_label(card: Card, draw: ImageDraw.ImageDraw, theme: Theme) -> int:
-    """A red pill with a play triangle and VIDEO, top left. Returns its bottom edge."""
+def draw_video_label(card: Card, draw: ImageDraw.ImageDraw, word: str, theme: Theme) -> int:
+    """A red pill with a play triangle and VIDEO (`word`), top left. Returns its bottom edge."""
     left, top, _, _ = card.safe
     face = font(theme.font_path(True), scale(card, theme.label_size))
     pad_x, pad_y = scale(card, 22), scale(card, 12)
-    ink = face.getbbox("VIDEO")
+    ink = face.getbbox("VIDEO")  # one height whatever the word's accents
     text_height = round(ink[3] - ink[1])
     triangle = text_height
-    text_width = round(face.getlength("VIDEO"))
+    text_width = round(face.getlength(word))
     box = (
         left,
         top,
@@ -195,7 +186,7 @@ def draw_video_label(card: Card, draw: ImageDraw.ImageDraw, theme: Theme) -> int
     )
     draw.text(
         (tx + triangle + pad_x // 2, (box[1] + box[3]) / 2),
-        "VIDEO",
+        word,
         font=face,
         fill=theme.accent_text,
         anchor="lm",
@@ -213,12 +204,17 @@ def draw_scene(card: Card, script: Script, number: int, theme: Theme) -> None:
     meta = chain(theme.font_paths(False), scale(card, theme.meta_size))
     counter_face = chain(theme.font_paths(True), scale(card, theme.meta_size))
     counter = f"{number} / {total}"
+    row, anchor, end = top, "a", right  # the top row: beside the logo, on its middle line
+    if logo := card.boxes.get("logo"):
+        row, anchor, end = (logo[1] + logo[3]) // 2, "m", logo[0] - scale(card, 32)
     card.boxes["counter"] = draw_text(
-        draw, (right, top), counter, counter_face, theme.accent, anchor="ra"
+        draw, (end, row), counter, counter_face, theme.accent, anchor="r" + anchor
     )
-    title_width = right - left - round(counter_face.getlength(counter)) - scale(card, 40)
-    small_title = clip(script.title, meta, title_width)
-    card.boxes["article_title"] = draw_text(draw, (left, top), small_title, meta, theme.muted)
+    title_width = end - left - round(counter_face.getlength(counter)) - scale(card, 40)
+    small_title = clip(script.title, meta, max(1, title_width))
+    card.boxes["article_title"] = draw_text(
+        draw, (left, row), small_title, meta, theme.muted, anchor="l" + anchor
+    )
 
     track_height = scale(card, 8)
     track = (left, bottom - track_height, right, bottom)
@@ -229,7 +225,10 @@ def draw_scene(card: Card, script: Script, number: int, theme: Theme) -> None:
 
     gap = scale(card, 56)
     rule_height = scale(card, 8)
-    area_top = max(card.boxes["counter"][3], card.boxes["article_title"][3]) + gap
+    row_boxes = [
+        card.boxes[key] for key in ("counter", "article_title", "logo") if key in card.boxes
+    ]
+    area_top = max(box[3] for box in row_boxes) + gap
     area_bottom = track[1] - gap - card.reserve
     heading = fit(
         scene.heading,
@@ -241,7 +240,7 @@ def draw_scene(card: Card, script: Script, number: int, theme: Theme) -> None:
         theme.line_spacing,
     )
     block = rule_height + scale(card, 36) + heading.height
-    y = area_top + max(0, (area_bottom - area_top - block) // 2)
+    y = area_top + max(0, round((area_bottom - area_top - block) * eye_line(card)))
     rule = (left, y, left + scale(card, 120), y + rule_height)
     fill_box(draw, rule, theme.accent)
     card.boxes["rule"] = rule
@@ -249,42 +248,6 @@ def draw_scene(card: Card, script: Script, number: int, theme: Theme) -> None:
     card.boxes["heading"] = draw_lines(
         draw, (left, y), heading.lines, heading.font, heading.line_height, theme.text
     )
-
-
-def fill_box(draw: ImageDraw.ImageDraw, box: Box, fill: str, radius: int = 0) -> None:
-    """Fill a half-open box (right and bottom edges excluded, like the text boxes)."""
-    draw.rounded_rectangle((box[0], box[1], box[2] - 1, box[3] - 1), radius=radius, fill=fill)
-
-
-def draw_lines(
-    draw: ImageDraw.ImageDraw,
-    xy: tuple[int, int],
-    lines: list[str],
-    face,
-    line_height: int,
-    fill: str,
-) -> Box:
-    """Draw lines top-down from xy; return the union of their ink boxes."""
-    x, y = xy
-    boxes = []
-    for line in lines:
-        boxes.append(draw_text(draw, (x, y), line, face, fill))
-        y += line_height
-    return (
-        min(b[0] for b in boxes),
-        min(b[1] for b in boxes),
-        max(b[2] for b in boxes),
-        max(b[3] for b in boxes),
-    )
-
-
-def caption_zone(card: Card, theme: Theme) -> Box:
-    """Where captions go: two lines at the bottom of the safe area, above the progress track."""
-    left, _, right, bottom = card.safe
-    size = scale(card, theme.caption_size)
-    line = round(size * 1.3)
-    bottom -= scale(card, 28)
-    return (left, bottom - 2 * line - 2 * scale(card, 14), right, bottom)
 
 
 def draw_caption(card_image: Image.Image, lines: list[str], theme: Theme) -> Image.Image:
@@ -335,9 +298,3 @@ def caption_strip(
         y = pad_y + index * line_height + line_height // 2
         draw_text(draw, ((box[0] + box[2]) / 2, y), line, face, theme.caption_text, anchor="mm")
     return top, strip
-
-
-def blank_safe(image: Image.Image, theme: Theme) -> Box:
-    width, height = image.size
-    margin_x, margin_y = round(width * theme.margin_x), round(height * theme.margin_y)
-    return (margin_x, margin_y, width - margin_x, height - margin_y)

@@ -83,32 +83,51 @@ def fit(
     min_size: int,
     line_spacing: float,
     max_lines: int | None = None,
+    at_word: bool = False,
 ) -> FittedText:
     """The largest size (max_size down to min_size) at which `text` fits the box.
 
     At min_size, text that still does not fit is cut after the last line that fits and
-    ends with an ellipsis, so nothing is ever drawn outside the box.
+    ends with an ellipsis (`at_word`: after the last whole word), so nothing is ever drawn
+    outside the box. A glyph's ink may stand out of its advance by a pixel or two at large
+    sizes (x, y, f, the ellipsis): lines are kept that much narrower than `width`.
     """
     size = max_size
     while True:
         face = chain(font_paths, size)
+        room = max(1, width - max(1, size // 12))
         line_height = round(size * line_spacing)
         allowed = max(1, 1 + (height - text_height(face)) // line_height)
         if max_lines is not None:
             allowed = min(allowed, max_lines)
-        lines = wrap(text, face, width, allowed)
+        lines = wrap(text, face, room, allowed)
         if len(lines) <= allowed:
             return FittedText(face, lines, line_height)
         if size <= min_size:
-            return FittedText(face, truncate(lines[:allowed], face, width), line_height)
+            cut = truncate(lines[:allowed], face, room, at_word=at_word)
+            return FittedText(face, cut, line_height)
         size = max(min_size, int(size * 0.92))
 
 
-def truncate(lines: list[str], face: FontChain, width: int) -> list[str]:
-    last = lines[-1]
-    while last and face.getlength(last + ELLIPSIS) > width:
-        last = last[:-1].rstrip()
-    return [*lines[:-1], last + ELLIPSIS]
+def truncate(
+    lines: list[str], face: FontChain, width: int, at_word: bool = False, suffix: str = ""
+) -> list[str]:
+    """The lines with the last one cut to end with an ellipsis (then `suffix`, a closing
+    quotation mark) within `width`; `at_word`: cut after a whole word where there is one."""
+    end = ELLIPSIS + suffix
+    room = max(1, width - round(face.getlength(end)))
+    whole = lines[-1]
+    cut = longest_prefix(whole, face, room) if whole else 0  # a long line: not char by char
+    last = whole[:cut]
+    if at_word and cut < len(whole) and not whole[cut].isspace() and " " in last.strip():
+        last = last.rsplit(" ", 1)[0]  # the word the cut fell in goes whole
+    last = last.rstrip()
+    while last and face.getlength(last + end) > width:
+        by_word = at_word and " " in last.strip()
+        last = (last.rsplit(" ", 1)[0] if by_word else last[:-1]).rstrip()
+    if at_word:
+        last = last.rstrip(",;:-–—")  # "the plan,…" reads badly
+    return [*lines[:-1], last + end]
 
 
 def clip(text: str, face: FontChain, width: int) -> str:

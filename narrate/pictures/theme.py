@@ -53,6 +53,17 @@ class Theme(BaseModel):
     caption_text: str = Field("#FFFFFF", pattern=HEX_COLOUR)
     caption_background: str = Field("#05080F", pattern=HEX_COLOUR)
     caption_opacity: float = Field(0.82, ge=0.0, le=1.0)
+    # A vertical video keeps text out of what short-video apps cover: the right edge and the
+    # bottom fifth (fractions of the width and of the height).
+    portrait_margin_right: float = Field(0.12, ge=0.0, lt=0.4)
+    portrait_margin_bottom: float = Field(0.2, ge=0.0, lt=0.4)
+    logo_size: int = Field(64, gt=0)  # the brand logo's height on every card
+    quote_size: int = Field(72, gt=0)  # quote cards
+    quote_min_size: int = Field(38, gt=0)
+    figure_size: int = Field(260, gt=0)  # a key figure ("$48 million")
+    figure_min_size: int = Field(72, gt=0)
+    item_size: int = Field(54, gt=0)  # list items
+    item_min_size: int = Field(40, gt=0)
 
     def font_path(self, bold: bool) -> Path:
         return assets_dir() / "fonts" / (self.font_bold if bold else self.font_regular)

@@ -10,7 +10,7 @@ import io
 import re
 import wave
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, partial
 from pathlib import Path
 from typing import NamedTuple
@@ -18,7 +18,7 @@ from typing import NamedTuple
 from pydantic import TypeAdapter
 
 from narrate.cache import Cache, make_key
-from narrate.models import WordMark
+from narrate.models import VoicePart, WordMark
 from narrate.speech.engine import (
     TTSEngine,
     UnusableSpeech,
@@ -26,6 +26,7 @@ from narrate.speech.engine import (
     synthesize_checked,
     wav_seconds,
 )
+from narrate.speech.quoting import Quoted, Runs, run_pieces, voice_parts, voice_runs
 from narrate.speech.spoken import short_words, speakable
 
 CLIP_FORMAT = 5  # bump when trimming, loudness, word placement or the entry changes
@@ -45,6 +46,7 @@ class Clip:
     words: list[WordMark]  # starts in seconds into the clip, positions in the display text
     spoken: str  # what the voice said
     problem: str = ""  # why the speech is a stand-in (not stored in the cache), if it is
+    parts: list[VoicePart] = field(default_factory=list)  # with a quote voice: who said what
 
     @property
     def duration(self) -> float:
@@ -58,9 +60,12 @@ def clip_key(
     engine: object,
     lexicon: Path | None,
     language: str | None = None,
+    quoted: Quoted = (),
+    quote_voice: str | None = None,
 ) -> str:
     name, version = getattr(engine, "name", "engine"), getattr(engine, "version", "")
-    return sentence_key(text, voice, rate, name, version, lexicon, language)
+    quoted = quoted if quote_voice else ()
+    return sentence_key(text, voice, rate, name, version, lexicon, language, quoted, quote_voice)
 
 
 @cache
@@ -72,9 +77,13 @@ def sentence_key(
     version: str,
     lexicon: Path | None,
     language: str | None = None,
+    quoted: Quoted = (),
+    quote_voice: str | None = None,
 ) -> str:
     """A sentence's cache key (asked for more than once a render: kept). The spoken text
-    (which depends on the article's language) is part of it."""
+    (which depends on the article's language) is part of it; the quote voice and the quoted
+    words only for a sentence with a quotation (--quote-voice re-speaks only those)."""
+    quote = {"quote_voice": quote_voice, "quoted": quoted} if quoted and quote_voice else {}
     return make_key(
         "sentence",
         text=text,
@@ -84,6 +93,7 @@ def sentence_key(
         engine=engine,
         version=version,
         clip=CLIP_FORMAT,
+        **quote,
     )
 
 
@@ -99,15 +109,20 @@ class Voicing:
     lexicon: Path | None = None
     warn: Callable[[str], None] = lambda message: None  # hears of a sentence not spoken
     language: str | None = None  # the article's: speech/spoken.py's rules (None: English)
+    quote_voice: str | None = None  # says the quotations (--quote-voice), if any
 
-    def key(self, text: str) -> str:
-        return clip_key(text, self.voice, self.rate, self.engine, self.lexicon, self.language)
+    def key(self, text: str, quoted: Quoted = ()) -> str:
+        return clip_key(
+            text, self.voice, self.rate, self.engine, self.lexicon, self.language, quoted,
+            self.quote_voice,
+        )  # fmt: skip
 
 
-def clip_for(text: str, how: Voicing) -> Clip:
+def clip_for(text: str, how: Voicing, quoted: Quoted = ()) -> Clip:
     """The clip for one sentence, from the cache when it was spoken before. The voice says
-    the sentence's spoken form; its word marks point back into the display text."""
-    key, request = clip_request(text, how)
+    the sentence's spoken form; its word marks point back into the display text. With a
+    quote voice, its `quoted` spans are said in that voice (quoting.py)."""
+    key, request = clip_request(text, how, quoted)
     entry, problem = how.cache.read("sentence", key, "clip"), ""
     if entry is None:
         how.folder.mkdir(parents=True, exist_ok=True)
@@ -126,13 +141,18 @@ def clip_for(text: str, how: Voicing) -> Clip:
     with wave.open(io.BytesIO(audio), "rb") as source:
         samples, sample_rate = source.readframes(source.getnframes()), source.getframerate()
     spoken = speakable(text, how.lexicon, how.language)[0] or text
-    return Clip(samples, sample_rate, WORDS.validate_json(marks), spoken, problem)
+    words = WORDS.validate_json(marks)
+    parts = []
+    if request.voices and how.quote_voice:
+        seconds = len(samples) / 2 / sample_rate
+        parts = voice_parts(text, quoted, words, seconds, how.voice, how.quote_voice)
+    return Clip(samples, sample_rate, words, spoken, problem, parts)
 
 
-def prepare_clip(text: str, how: Voicing) -> tuple[bool, bool]:
+def prepare_clip(text: str, how: Voicing, quoted: Quoted = ()) -> tuple[bool, bool]:
     """Whether a sentence is not in the cache, and whether its clip was started now (by an
     engine that works on its own: speech/worker.py; clip_for then waits for it)."""
-    key, request = clip_request(text, how)
+    key, request = clip_request(text, how, quoted)
     if how.cache.has("sentence", key, "clip"):
         return False, False
     if (prepare := getattr(how.engine, "prepare_clip", None)) is None:
@@ -151,15 +171,20 @@ class ClipRequest(NamedTuple):
     voice: str
     rate: int
     wav_path: Path
+    voices: Runs = ()  # where the quote voice takes over and gives back (none: one voice)
 
 
-def clip_request(text: str, how: Voicing) -> tuple[str, ClipRequest]:
+def clip_request(text: str, how: Voicing, quoted: Quoted = ()) -> tuple[str, ClipRequest]:
     """A sentence's cache key, and what make_clip is asked."""
     spoken, owners = speakable(text, how.lexicon, how.language)
-    key = how.key(text)
+    key = how.key(text, quoted)
     said = spoken or short_words(text)  # nothing left to say (only symbols): as written
     owned = tuple(owners) if spoken else None
-    return key, ClipRequest(said, text, owned, how.voice, how.rate, how.folder / f"{key}.wav")
+    runs: Runs = ()
+    if how.quote_voice:
+        runs = voice_runs(said, owned, text, quoted, how.voice, how.quote_voice)
+    wav = how.folder / f"{key}.wav"
+    return key, ClipRequest(said, text, owned, how.voice, how.rate, wav, runs)
 
 
 def make_clip(
@@ -170,28 +195,37 @@ def make_clip(
     voice: str,
     rate: int,
     wav_path: Path,
+    voices: Runs = (),
 ) -> bytes:
-    """Say `said`, trim and level it into wav_path; the word marks (on the display text
-    when `owners` maps the spoken characters to its tokens) as JSON."""
+    """Say `said` (in the `voices` runs, if given), trim and level it into wav_path; the
+    word marks (on the display text when `owners` maps the spoken characters to its tokens)
+    as JSON."""
     if not said:  # nothing to say at all (speech/spoken.py drops runs too long to be words)
         return WORDS.dump_json(silence(text, 0.5, wav_path, engine_rate(engine)))
     raw = wav_path.with_name(f"{wav_path.stem}-raw.wav")
-    found = say(engine, said, raw, voice, rate)
+    found = say(engine, said, raw, voice, rate, voices)
     return WORDS.dump_json(display_marks(trim(raw, found, wav_path), text, owners))
 
 
-def say(engine: TTSEngine, said: str, raw: Path, voice: str, rate: int) -> list[WordMark]:
+def say(
+    engine: TTSEngine, said: str, raw: Path, voice: str, rate: int, voices: Runs = ()
+) -> list[WordMark]:
     """`said` synthesized and checked into `raw`, in utterances of at most UTTERANCE
-    characters joined into one WAV; the word marks on `said`."""
-    pieces = utterances(said)
-    if len(pieces) == 1:
-        return synthesize_checked(engine, said, raw, voice, rate)[1]
+    characters (and one at least for each run of `voices`, in its voice) joined into one
+    WAV; the word marks on `said`."""
+    pieces = [
+        (start + offset, piece, piece_voice)
+        for start, run, piece_voice in run_pieces(said, voices, voice)
+        for offset, piece in utterances(run)
+    ] or [(0, said, voice)]
+    if len(pieces) == 1 and pieces[0][:2] == (0, said):
+        return synthesize_checked(engine, said, raw, pieces[0][2], rate)[1]
     marks: list[WordMark] = []
     sound: list[bytes] = []
     sample_rate, seconds = SILENCE_RATE, 0.0
-    for number, (offset, piece) in enumerate(pieces):
+    for number, (offset, piece, piece_voice) in enumerate(pieces):
         part = raw.with_name(f"{raw.stem}-{number}.wav")
-        speech, words = synthesize_checked(engine, piece, part, voice, rate)
+        speech, words = synthesize_checked(engine, piece, part, piece_voice, rate)
         with wave.open(str(part), "rb") as source:
             sound.append(source.readframes(source.getnframes()))
         part.unlink()

@@ -15,9 +15,11 @@ from pathlib import Path
 
 from narrate.article.sentences import Sentence, split_sentences
 from narrate.cache import Cache, make_key, place
+from narrate.errors import NarrateError
 from narrate.models import Scene, Script, Settings, Speech, SpokenSentence, WordMark
 from narrate.speech.clips import Clip, Voicing, clip_for, prepare_clip
 from narrate.speech.engine import TTSEngine, resolve_voice
+from narrate.speech.quoting import Quoted, quoted_spans
 from narrate.speech.timing import lead_samples, pause_after
 
 
@@ -67,7 +69,26 @@ def voicing(
     voice = resolve_voice(engine, settings.voice)
     clips = folder / ".clips"
     lexicon = settings.lexicon
-    return Voicing(voice, settings.rate, engine, clips, cache, lexicon, warn, language)
+    quote_voice = quote_voice_for(engine, settings.quote_voice, language)
+    return Voicing(voice, settings.rate, engine, clips, cache, lexicon, warn, language, quote_voice)
+
+
+def quote_voice_for(engine: TTSEngine, requested: str | None, language: str | None) -> str | None:
+    """The voice --quote-voice names, as resolve_voice finds it (variants too: en-us+f3);
+    None when none is asked for. An engine with one voice has none to spare: one line."""
+    if requested is None or not requested.strip():
+        return None
+    voices = engine.voices()
+    if len(voices) == 1 and not list(getattr(engine, "variants", list)()):
+        raise NarrateError(
+            f"--quote-voice {requested}: the {engine.name} engine has one voice "
+            f"({voices[0].id}), so quotations have none of their own; a second voice needs "
+            "--engine pyttsx3 (e.g. --quote-voice en-us+f3)"
+        )
+    try:
+        return resolve_voice(engine, requested, language)
+    except NarrateError as exc:
+        raise NarrateError(f"--quote-voice {requested}: {exc}") from None
 
 
 def prepare(
@@ -79,8 +100,9 @@ def prepare(
     how = voicing(settings, engine, folder, cache, language=script.language)
     fresh, started = set(), set()
     for number, scene in enumerate(script.scenes, start=1):
-        for sentence in split_sentences(scene.narration):
-            missing, ahead = prepare_clip(sentence.text, how)
+        sentences = split_sentences(scene.narration)
+        for sentence, quoted in zip(sentences, quotations(scene, sentences, how), strict=True):
+            missing, ahead = prepare_clip(sentence.text, how, quoted)
             if missing:
                 fresh.add(number)
             if ahead:
@@ -99,9 +121,10 @@ def speak_scene(
     put together from its sentences' clips (each from the cache, or spoken). `done` hears
     of it before it is stored in the cache."""
     sentences, cache = split_sentences(scene.narration), how.cache
+    quoted = quotations(scene, sentences, how)
     key = make_key(
         "speech",
-        clips=[how.key(s.text) for s in sentences],
+        clips=[how.key(s.text, q) for s, q in zip(sentences, quoted, strict=True)],
         paragraphs=[s.ends_paragraph for s in sentences],
         pauses=(settings.sentence_pause, settings.paragraph_pause, settings.lead_in),
     )
@@ -112,7 +135,7 @@ def speak_scene(
         speech = Speech.model_validate_json(timing).model_copy(update={"path": path})
         done(speech)
         return speech
-    clips = [clip_for(s.text, how) for s in sentences]
+    clips = [clip_for(s.text, how, q) for s, q in zip(sentences, quoted, strict=True)]
     speech = assemble_speech(sentences, clips, settings, path)
     done(speech)  # its sound can be encoded while it is stored
     if cache.enabled and not any(clip.problem for clip in clips):  # a stand-in: not kept
@@ -159,6 +182,13 @@ def assemble_speech(
     )
 
 
+def quotations(scene: Scene, sentences: list[Sentence], how: Voicing) -> list[Quoted]:
+    """Each sentence's quoted spans, when a quote voice says them (else none)."""
+    if how.quote_voice is None or not scene.quotes:
+        return [() for _ in sentences]
+    return quoted_spans([s.text for s in sentences], scene.quotes)
+
+
 def timed_sentence(text: str, clip: Clip, start: float) -> SpokenSentence:
     """A sentence placed at `start` seconds into the scene's speech."""
     first_word = clip.words[0].start if clip.words else 0.0
@@ -171,4 +201,5 @@ def timed_sentence(text: str, clip: Clip, start: float) -> SpokenSentence:
             WordMark(start=round(start + w.start, 4), char_start=w.char_start, char_end=w.char_end)
             for w in clip.words
         ],
+        parts=[part.shifted(start, 4) for part in clip.parts],
     )

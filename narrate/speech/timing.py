@@ -14,11 +14,13 @@ import math
 from narrate.models import Scene, Script, Settings, Speech, TimedSentence
 
 AAC_FRAME = 1024  # samples per AAC frame
+ENDING = 2.5  # seconds the ending card stays after the last scene's pause
 
 
-def block_samples(speech: Speech, settings: Settings) -> int:
-    """Samples of a scene's audio block: lead-in, speech, pause, up to whole AAC frames."""
-    seconds = settings.lead_in + speech.duration + settings.scene_pause
+def block_samples(speech: Speech, settings: Settings, last: bool = False) -> int:
+    """Samples of a scene's audio block: lead-in, speech, pause, up to whole AAC frames;
+    the last scene's block also holds the ending card's seconds."""
+    seconds = settings.lead_in + speech.duration + settings.scene_pause + (ENDING if last else 0)
     samples = math.ceil(round(seconds * speech.sample_rate, 3))
     return max(1, math.ceil(samples / AAC_FRAME)) * AAC_FRAME
 
@@ -54,8 +56,8 @@ def time_scenes(script: Script, speeches: list[Speech], settings: Settings) -> S
     rate = rates.pop()
     timed = script.model_copy(deep=True)
     sample = 0
-    for scene, speech in zip(timed.scenes, speeches, strict=True):
-        length = block_samples(speech, settings)
+    for number, (scene, speech) in enumerate(zip(timed.scenes, speeches, strict=True), 1):
+        length = block_samples(speech, settings, last=number == len(speeches))
         scene.start = frame_time(sample, rate, settings.fps)
         scene.end = frame_time(sample + length, rate, settings.fps)
         scene.speech_start = round(sample / rate + settings.lead_in, 6)
@@ -66,6 +68,7 @@ def time_scenes(script: Script, speeches: list[Speech], settings: Settings) -> S
                 text=s.text,
                 start=round(scene.speech_start + s.start, 3),
                 end=round(scene.speech_start + s.end, 3),
+                parts=[part.shifted(scene.speech_start) for part in s.parts] or None,
             )
             for s in speech.sentences
         ]

@@ -49,15 +49,16 @@ def audio_block_for(
     folder: Path,
     cache: Cache,
     bed: Bed | None = None,
+    last: bool = False,
 ) -> Path:
     """Scene `number`'s block as ADTS frames without priming frames (folder/NN.aac): from the
     cache when the scene is unchanged, else from stretches cached one by one (the missing
     ones encoded by one ffmpeg)."""
     destination = folder / f"{number:02d}.aac"
-    whole = block_key(speech, settings, bed)
+    whole = block_key(speech, settings, bed, last)
     if (block := cache.get("block", whole, "aac")) is not None:  # the scene is unchanged
         return place(block, destination)
-    samples = block_samples(speech, settings)
+    samples = block_samples(speech, settings, last)
     lead = lead_samples(settings, speech.sample_rate)
     pcm = block_pcm(speech, lead, samples, bed)
     cuts = [0, *(lead + join for join in (speech.joins if bed is None else [])), samples]
@@ -107,14 +108,16 @@ def encode_stretches(
     return encoded
 
 
-def block_key(speech: Speech, settings: Settings, bed: Bed | None = None) -> str:
+def block_key(
+    speech: Speech, settings: Settings, bed: Bed | None = None, last: bool = False
+) -> str:
     """What a scene's narration block depends on: its WAV, its length, lead-in and cuts, the
     codec, and with music, the music and where the block sits in the track."""
     music = (bed.music.identity, bed.start, bed.last) if bed else None
     return make_key(
         "block",
         speech=speech.digest or file_hash(speech.path),
-        samples=block_samples(speech, settings),
+        samples=block_samples(speech, settings, last),
         lead=lead_samples(settings, speech.sample_rate),
         joins=speech.joins if bed is None else None,
         codec=AUDIO_ARGS,
