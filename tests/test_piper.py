@@ -246,3 +246,22 @@ def test_word_starts_from_phoneme_alignments():
 
     marks = word_marks("It cost 1250000. Yes.", starts, 2600, 100, Piper())
     assert [(m.start, m.char_start) for m in marks] == [(1.0, 0), (4.0, 3), (9.0, 8), (22.0, 17)]
+
+
+# What the worker does when told Piper: the voice loads without pydantic, whose import
+# (0.25 s) then runs beside the loading instead of before it (an edit's speed, make bench).
+LOADS_FIRST = """
+import sys
+from narrate.speech.serving import started
+
+engine = started("piper", None, None)
+engine.warm()
+print(sorted(m for m in ("pydantic", "onnxruntime") if m in sys.modules))
+"""
+
+
+def test_the_worker_loads_the_piper_voice_before_pydantic():
+    result = subprocess.run(
+        [sys.executable, "-c", LOADS_FIRST], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    assert result.stdout.split("\n")[-2] == "['onnxruntime']"

@@ -23,10 +23,12 @@ import threading
 import wave
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from narrate.errors import NarrateError
-from narrate.models import Voice, WordMark
+
+if TYPE_CHECKING:  # pydantic is not needed to start loading the voice (worker.serve)
+    from narrate.models import Voice, WordMark
 
 NOT_INSTALLED = (
     "the piper engine is not installed: pip install 'narrate[neural]' (make render installs it)"
@@ -117,6 +119,8 @@ class PiperEngine:
         return self._version
 
     def voices(self) -> list[Voice]:
+        from narrate.models import Voice
+
         language = self.config.get("language", {})
         code = str(language.get("code") or self.config.get("espeak", {}).get("voice", ""))
         tags = [code.replace("_", "-").lower(), str(language.get("family", "")).lower()]
@@ -135,10 +139,10 @@ class PiperEngine:
         return self._voice
 
     def synthesize(self, text: str, path: Path, voice: str, rate: int) -> list[WordMark]:
+        piper = self._loaded()  # first: warm() may be importing numpy on its thread
         import numpy as np
         from piper.config import SynthesisConfig
 
-        piper = self._loaded()
         scale = float(self.config.get("inference", {}).get("length_scale", 1.0)) * PACE / rate
         chunks = list(
             piper.synthesize(text, SynthesisConfig(length_scale=scale), include_alignments=True)
@@ -269,6 +273,8 @@ def word_marks(
     """A mark per word of `text` (those with a letter or digit), from the spoken words'
     starts. espeak-ng may say one written word as several ("1250000"): each word is then
     phonemized alone to count them; failing that, words are placed in proportion."""
+    from narrate.models import WordMark
+
     spans = [m.span() for m in re.finditer(r"\S+", text) if any(c.isalnum() for c in m.group())]
     if not spans:
         return []

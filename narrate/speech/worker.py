@@ -29,6 +29,8 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from narrate.speech.serving import about, read_message, serve, write_message
+
 if TYPE_CHECKING:
     from concurrent.futures import Future
     from pathlib import Path
@@ -95,8 +97,14 @@ class WorkerEngine:
 
     def use(self, choice: EngineChoice | None) -> None:
         """Tell the worker its engine (once); None: the default engine."""
-        self.told, self.choice = True, choice
         name, model, store = (choice.name, choice.model, choice.store) if choice else (None,) * 3
+        self.tell(name, model, store)
+        self.choice = choice
+
+    def tell(self, name: str | None, model: Path | None, store: Path | None) -> None:
+        """use(), before this process has imported pydantic (EngineChoice's module does, in
+        0.2 s that Piper's voice loads in instead); `choice` is to be set after."""
+        self.told = True
         self._about = self._ask("use", name, model, store)
 
     def _ask(self, kind: str, *args: object) -> Future[Any]:
@@ -215,98 +223,6 @@ def crashed() -> Exception:
     return UnusableSpeech("the speech engine crashed on it")
 
 
-def about(engine: TTSEngine) -> tuple[str, str, list[Voice], int, list[str]]:
-    """What this process asks the worker's engine once: name, version, voices, sample rate
-    and voice variants."""
-    variants: list[str] = getattr(engine, "variants", list)()
-    rate = getattr(engine, "sample_rate", 22050)
-    return engine.name, engine.version, engine.voices(), rate, variants
-
-
-def serve(requests: int, answers: int) -> None:
-    """The worker's loop. Ctrl-C is the parent's to handle. The first request says which
-    engine: it loads first (the parent waits for its voices), then on threads numpy and, for
-    an engine that has one, its voice (Piper's), ready when the first sentence comes."""
-    import pickle
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # SIGHUP too: the parent stops it
-    signal.signal(signal.SIGHUP, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # how the parent stops it
-    work: dict[str, Callable[..., Any]] = {}
-    failure: Exception | None = None
-
-    def use(name: str | None, model: Path | None, store: Path | None) -> object:
-        nonlocal failure
-        from narrate.speech.clips import make_clip
-        from narrate.speech.engine import DEFAULT_ENGINE, get_engine
-
-        try:
-            engine: TTSEngine = get_engine(name or DEFAULT_ENGINE, model, store)
-        except Exception as exc:  # the answer to everything asked, then
-            failure = exc
-            raise
-        preload(engine)
-        work.update(synthesize=engine.synthesize, make_clip=lambda *args: make_clip(engine, *args))
-        return about(engine)
-
-    while (message := read_message(requests)) is not None:
-        kind, args = pickle.loads(message)
-        try:
-            if failure is not None:
-                raise failure
-            do = use if kind == "use" and not work else work[kind]
-            answer = pickle.dumps((False, do(*args)))
-        except Exception as exc:  # noqa: BLE001 - every failure goes back to the asker
-            try:
-                answer = pickle.dumps((True, exc))
-            except Exception:  # noqa: BLE001 - an error that cannot be pickled: its words
-                answer = pickle.dumps((True, RuntimeError(f"{type(exc).__name__}: {exc}")))
-        write_message(answers, answer)
-
-
-def preload(engine: TTSEngine) -> None:
-    """numpy (for loudness), then the engine's voice if it loads one (Piper's), on a thread;
-    one thread, in turn: numpy imported on two threads at once fails ("cannot load module
-    more than once per process"). A worker stopped before they are needed does not wait."""
-    import importlib
-
-    jobs: list[Callable[[], object]] = [lambda: importlib.import_module("narrate.speech.loudness")]
-    if (warm := getattr(engine, "warm", None)) is not None:
-        jobs.append(warm)
-    threading.Thread(target=quietly, args=(jobs,), daemon=True).start()
-
-
-def quietly(jobs: list[Callable[[], object]]) -> None:
-    """Run each job; what fails here fails again where it is needed, and is answered there."""
-    for job in jobs:
-        with contextlib.suppress(Exception):
-            job()
-
-
-def write_message(fd: int, message: bytes) -> None:
-    data = memoryview(len(message).to_bytes(8, "big") + message)
-    while data:
-        data = data[os.write(fd, data) :]
-
-
-def read_message(fd: int) -> bytes | None:
-    """The next message, or None at the end (the writer closed its end)."""
-    size = read_exactly(fd, 8)
-    return None if size is None else read_exactly(fd, int.from_bytes(size, "big"))
-
-
-def read_exactly(fd: int, count: int) -> bytes | None:
-    parts, left = [], count
-    while left:
-        part = os.read(fd, min(left, 1 << 20))
-        if not part:
-            return None
-        parts.append(part)
-        left -= len(part)
-    return b"".join(parts)
-
-
 def can_fork() -> bool:
     engines = sys.modules.get("narrate.speech.espeak")  # not loaded: espeak-ng cannot be either
     return (
@@ -335,11 +251,14 @@ def start_early(arguments: list[str] | None = None) -> None:
         from pathlib import Path
 
         from narrate.cache import default_cache_dir
-        from narrate.speech.engine import EngineChoice
 
         folder = option(arguments, "--cache-dir")
         store = None if "--no-cache" in arguments else Path(folder or default_cache_dir())
-        worker.use(EngineChoice("piper", Path(model) if model else None, store))
+        path = Path(model) if model else None
+        worker.tell("piper", path, store)  # then EngineChoice's import (pydantic)
+        from narrate.speech.engine import EngineChoice
+
+        worker.choice = EngineChoice("piper", path, store)
 
 
 def option(arguments: list[str], name: str) -> str | None:

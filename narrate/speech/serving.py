@@ -1,0 +1,133 @@
+"""The worker process's side of speech/worker.py: its loop (serve), which learns its engine
+from the first request and loads it, and the messages on the two pipes (8 bytes of length,
+then a pickle). Loads nothing heavy itself: the worker imports what its engine needs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from narrate.models import Voice
+    from narrate.speech.engine import TTSEngine
+
+
+def about(engine: TTSEngine) -> tuple[str, str, list[Voice], int, list[str]]:
+    """What this process asks the worker's engine once: name, version, voices, sample rate
+    and voice variants."""
+    variants: list[str] = getattr(engine, "variants", list)()
+    rate = getattr(engine, "sample_rate", 22050)
+    return engine.name, engine.version, engine.voices(), rate, variants
+
+
+def serve(requests: int, answers: int) -> None:
+    """The worker's loop. Ctrl-C is the parent's to handle. The first request says which
+    engine: it loads first (the parent waits for its voices), then on threads numpy and, for
+    an engine that has one, its voice (Piper's), ready when the first sentence comes."""
+    import pickle
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # SIGHUP too: the parent stops it
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # how the parent stops it
+    work: dict[str, Callable[..., Any]] = {}
+    failure: Exception | None = None
+
+    def use(name: str | None, model: Path | None, store: Path | None) -> object:
+        nonlocal failure
+        if name != "piper":  # espeak-ng's worker as it always was: the clips first
+            import narrate.speech.clips  # noqa: F401
+        try:
+            engine = started(name, model, store)
+        except Exception as exc:  # the answer to everything asked, then
+            failure = exc
+            raise
+        from narrate.speech.clips import make_clip
+
+        work.update(synthesize=engine.synthesize, make_clip=lambda *args: make_clip(engine, *args))
+        return about(engine)
+
+    while (message := read_message(requests)) is not None:
+        kind, args = pickle.loads(message)
+        try:
+            if failure is not None:
+                raise failure
+            do = use if kind == "use" and not work else work[kind]
+            answer = pickle.dumps((False, do(*args)))
+        except Exception as exc:  # noqa: BLE001 - every failure goes back to the asker
+            try:
+                answer = pickle.dumps((True, exc))
+            except Exception:  # noqa: BLE001 - an error that cannot be pickled: its words
+                answer = pickle.dumps((True, RuntimeError(f"{type(exc).__name__}: {exc}")))
+        write_message(answers, answer)
+
+
+def started(name: str | None, model: Path | None, store: Path | None) -> TTSEngine:
+    """The engine, with its loading begun (preload). Piper's voice, the longest wait of an
+    edit, starts loading before pydantic is imported (0.25 s, for the clips), not after:
+    onnxruntime and the version (which names the optimized model kept in the store) come
+    first (0.2 s: importing two things at once is no faster, the interpreter lock takes
+    turns), then the voice loads on a thread, mostly without the lock, while pydantic is
+    imported here."""
+    if name == "piper":
+        from narrate.speech.piper import PiperEngine
+
+        engine: TTSEngine = PiperEngine(model, store)
+        with contextlib.suppress(ImportError):  # not installed: PiperEngine said so
+            import onnxruntime  # noqa: F401
+        _ = engine.version  # read now: the thread would wait on importing importlib.metadata
+    else:
+        from narrate.speech.engine import DEFAULT_ENGINE, get_engine
+
+        engine = get_engine(name or DEFAULT_ENGINE, model, store)
+    preload(engine)
+    return engine
+
+
+def preload(engine: TTSEngine) -> None:
+    """The engine's voice if it loads one (Piper's, which imports numpy), then numpy (for
+    loudness), on a thread; one thread, in turn: numpy imported on two threads at once fails
+    ("cannot load module more than once per process"). A worker stopped before they are
+    needed does not wait."""
+    import importlib
+
+    jobs: list[Callable[[], object]] = [lambda: importlib.import_module("narrate.speech.loudness")]
+    if (warm := getattr(engine, "warm", None)) is not None:
+        jobs.insert(0, warm)
+    threading.Thread(target=quietly, args=(jobs,), daemon=True).start()
+
+
+def quietly(jobs: list[Callable[[], object]]) -> None:
+    """Run each job; what fails here fails again where it is needed, and is answered there."""
+    for job in jobs:
+        with contextlib.suppress(Exception):
+            job()
+
+
+def write_message(fd: int, message: bytes) -> None:
+    data = memoryview(len(message).to_bytes(8, "big") + message)
+    while data:
+        data = data[os.write(fd, data) :]
+
+
+def read_message(fd: int) -> bytes | None:
+    """The next message, or None at the end (the writer closed its end)."""
+    size = read_exactly(fd, 8)
+    return None if size is None else read_exactly(fd, int.from_bytes(size, "big"))
+
+
+def read_exactly(fd: int, count: int) -> bytes | None:
+    parts, left = [], count
+    while left:
+        part = os.read(fd, min(left, 1 << 20))
+        if not part:
+            return None
+        parts.append(part)
+        left -= len(part)
+    return b"".join(parts)
