@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from media import media_cases, report_media  # noqa: E402  (benchmarks/ is on the path: run as a script)
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "assets" / "examples" / "telegram-backdoor.txt"
 EDIT_FROM = "low taxes, and strategic neutrality"
@@ -166,6 +168,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7, help="runs of each short narrate case")
     parser.add_argument("--skip-piper", action="store_true", help="leave out the Piper cases")
     parser.add_argument("--only-piper", action="store_true", help="only the Piper cases")
+    parser.add_argument("--skip-media", action="store_true", help="leave out the image-rich cases")
+    parser.add_argument("--only-media", action="store_true", help="only the image-rich cases")
     args = parser.parse_args()
 
     # An installed package has its bytecode compiled; an editable one under
@@ -189,11 +193,14 @@ def main() -> None:
         restore(empty, out)
         restore(empty, cache)
 
+    if args.only_media:
+        report_media(media_cases(work, max(1, args.repeat // 2)))
+        return
     if args.only_piper:
         article.write_text(
             article.read_text(encoding="utf-8").replace(EDIT_FROM, EDIT_TO), encoding="utf-8"
         )
-        report_piper(piper_cases(work, article, max(1, args.repeat // 2)))
+        report_piper(piper_cases(work, article, args.repeat))  # an edit is a few seconds
         return
     runs.append(repeated(args.repeat, clean, "narrate cold", narrate(article, out, cache), script))
     for folder in (out, cache):  # each edit starts from the cold render's output and cache
@@ -221,6 +228,8 @@ def main() -> None:
     report(runs + piper)
     if piper:
         report_piper(piper)
+    if not args.skip_media:
+        report_media(media_cases(work, max(1, args.repeat // 2)))
 
 
 def report_piper(runs: list[Run]) -> None:
@@ -238,6 +247,7 @@ def report_piper(runs: list[Run]) -> None:
     )
     print(f"piper edit one sentence: {edit.wall:.2f} s (target: at most 2 s)")
     print(f"piper peak RSS: {max(cold.peak_rss_mb, edit.peak_rss_mb):.0f} MB (the worker)")
+    print("load average after (1, 5, 15 min): " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
 
 
 def report(runs: list[Run]) -> None:

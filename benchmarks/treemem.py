@@ -1,6 +1,6 @@
 """Peak memory of a whole process tree (a process, its workers and encoders together), sampled
 from /proc every few milliseconds while it runs: what the machine must hold at once, which
-ru_maxrss (the largest single process) does not say."""
+ru_maxrss (the largest single process) does not say. Shared pages count once (PSS)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,18 @@ from pathlib import Path
 PAGE = 4096
 
 
+def pss(pid: int) -> int:
+    """A process's proportional set size: its own pages, and its share of those it shares
+    (a forked worker shares most of its parent's: summing RSS would count them twice)."""
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1]) * 1024
+    return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
+
+
 def tree_rss(root: int) -> int:
-    """Bytes resident in `root` and every descendant now (0 once it is gone)."""
+    """Bytes resident in `root` and every descendant now, shared pages counted once (PSS;
+    0 once it is gone)."""
     total, stack, seen = 0, [root], set()
     while stack:
         pid = stack.pop()
@@ -21,7 +31,7 @@ def tree_rss(root: int) -> int:
             continue
         seen.add(pid)
         try:
-            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
+            total += pss(pid)
             for task in Path(f"/proc/{pid}/task").iterdir():
                 children = (task / "children").read_text().split()
                 stack.extend(int(child) for child in children)

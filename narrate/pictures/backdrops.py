@@ -34,6 +34,7 @@ class Backdrop:
     drawn: list[Image.Image] = field(default_factory=list)
     raw: list[bytes] = field(default_factory=list)
     recent: dict[float, tuple[Image.Image, list[bytes]]] = field(default_factory=dict)
+    release: Callable[[], None] = lambda: None  # lets go of what drawing needs (a photo)
 
     @property
     def moving(self) -> bool:
@@ -44,6 +45,13 @@ class Backdrop:
         if not self.drawn:
             self.drawn.append(self.draw())
         return self.drawn[0]
+
+    def forget(self) -> None:
+        """Let go of what was drawn (drawn again when asked)."""
+        self.drawn.clear()
+        self.raw.clear()
+        self.recent.clear()
+        self.release()
 
     def at(self, t: float) -> Image.Image:
         """The picture at `t` of the move; the last one asked for is kept (the pictures of
@@ -185,6 +193,10 @@ def photo_backdrop(
         return None
     loaded: list[Photo | None] = []
 
+    def forget() -> None:
+        if loaded and loaded[0] is not None:
+            loaded.clear()  # decoded again if the photo comes back
+
     def draw(t: float) -> Image.Image:
         """The photo's frame at t; the card when the photo cannot be decoded after all (it
         passed the plan's checks: a damaged JPEG can), said once."""
@@ -197,7 +209,7 @@ def photo_backdrop(
             return plain.image()
         return photo_frame(photo, t, figure, theme, size, logo)
 
-    return Backdrop(identity, lambda: draw(0.0), draw)
+    return Backdrop(identity, lambda: draw(0.0), draw, release=forget)
 
 
 def ending_backdrop(

@@ -32,7 +32,7 @@ from narrate.pictures.captions import sentence_cue_lines
 from narrate.pictures.cards import caption_strip, card_for
 from narrate.pictures.framing import TRAVEL
 from narrate.pictures.theme import Theme
-from narrate.video.encode import Run, pack_for
+from narrate.video.encode import MOVING_ARGS, X264_ARGS, Run, pack_for
 
 MOTION_RATE = 10  # pictures a second at most while a photo moves (its moves are slow)
 FADE = 0.3  # seconds of crossfade into a scene, at most (and within its lead-in)
@@ -142,13 +142,16 @@ def card_and_pack(
     slots = still_slots(script, number, settings, backdrops)
     fades = fade_in(script, number, settings, theme, backdrops.card, warn)
     holds = [1.0] * len(slots)
-    if seconds is not None and settings.motion and any(slot.backdrop.moving for slot in slots):
+    moving = settings.motion and any(slot.backdrop.moving for slot in slots)
+    if seconds is not None and moving:
         steps = math.ceil(TRAVEL * math.hypot(settings.width, settings.height))
         slots, holds = in_motion(slots, seconds, settings.fps, steps)
     pictures, indexes = merged(slots)
     runs = runs_of([slot for slot, _ in fades] + pictures, theme)
     size = (settings.width, settings.height)
-    pack = pack_for(runs, size, settings.fps, work / ".build" / f"{number:02d}.h264", cache)
+    x264 = MOVING_ARGS if seconds is not None and moving else X264_ARGS
+    path = work / ".build" / f"{number:02d}.h264"
+    pack = pack_for(runs, size, settings.fps, path, cache, x264)
     advance()
     per_position = [0] * (slots[-1].position + 1)
     for slot in slots:
@@ -280,7 +283,19 @@ class Strips:
 
     def __init__(self, theme: Theme) -> None:
         self.theme = theme
+        # the caption being laid (pictures come in order: one at a time is kept)
         self.made: dict[tuple[tuple[str, ...], tuple[int, int]], tuple[int, Any, Any]] = {}
+        self.backdrop: Backdrop | None = None
+        self.fading: Backdrop | None = None
+
+    def showing(self, backdrop: Backdrop, fading: Backdrop | None) -> None:
+        """The pictures have moved on to `backdrop` (faded in from `fading`): the ones
+        before let go of what they drew (a scene's backdrops are drawn again if they come
+        back, rather than all kept)."""
+        for before in (self.backdrop, self.fading):
+            if before is not None and before is not backdrop and before is not fading:
+                before.forget()
+        self.backdrop, self.fading = backdrop, fading
 
     def drawn(self, image: Image.Image, cue: tuple[str, ...]) -> tuple[int, bytes]:
         top, strip = caption_strip(image, list(cue), self.theme)
@@ -291,6 +306,7 @@ class Strips:
 
         key = (cue, image.size)
         if key not in self.made:
+            self.made.clear()
             top, on_black = caption_strip(Image.new("RGB", image.size), list(cue), self.theme)
             white = Image.new("RGB", image.size, (255, 255, 255))
             _, on_white = caption_strip(white, list(cue), self.theme)
@@ -307,6 +323,7 @@ def painter(slot: Slot, strips: Strips) -> Callable[[], bytes]:
     """A slot's RGB pixels, drawn when the encoder takes them."""
 
     def paint() -> bytes:
+        strips.showing(slot.backdrop, slot.fade[0] if slot.fade else None)
         image = slot.backdrop.at(slot.t)
         if slot.fade is not None:
             image = Image.blend(slot.fade[0].at(1.0), image, slot.fade[1])
