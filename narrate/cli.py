@@ -316,20 +316,6 @@ COMMANDS = {
 }
 
 
-def return_freed_memory() -> None:
-    """Pictures (6 MB a frame at 1080p) are made and dropped by the hundred: glibc's malloc
-    would keep such blocks on its heap once a few were freed (its mmap threshold grows), and
-    a render's memory with them. A fixed threshold hands each one back when it is freed:
-    measured on the image-rich benchmark, the process tree's peak fell by about 60 MB."""
-    import ctypes
-
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        libc.mallopt(-3, 1 << 20)  # M_MMAP_THRESHOLD: blocks of 1 MB and more are mapped
-    except (OSError, AttributeError):  # not glibc: nothing to tune
-        pass
-
-
 def run() -> NoReturn:
     """The `narrate` command: main(), then leave at once. Tearing the interpreter down (numpy,
     pydantic's schemas, the speech engine) adds 30 ms to every command, a tenth of a render
@@ -338,7 +324,6 @@ def run() -> NoReturn:
     script's models makes many, and the default cost 15 ms a render."""
     gc.set_threshold(50_000, 50, 100)
     if sys.argv[1:2] == ["render"]:  # the speech engine first: it loads while the rest does
-        return_freed_memory()
         speaker.start_early(sys.argv[2:])
         from narrate.publish import stop_on_signals  # loaded by the render anyway
 
