@@ -36,7 +36,7 @@ from narrate.video.encode import MOVING_ARGS, X264_ARGS, Run, pack_for
 
 MOTION_RATE = 10  # pictures a second at most while a photo moves (its moves are slow)
 FADE = 0.3  # seconds of crossfade into a scene, at most (and within its lead-in)
-FADE_RATE = 15  # pictures a second of the crossfade
+FADE_RATE = 10  # pictures a second of the crossfade (two pictures: 33% and 67%)
 
 
 @dataclass(frozen=True)
