@@ -120,12 +120,13 @@ def scene_backdrops(
     if logo is not None:
         common["logo"] = file_hash(logo)
     made: dict[Shot, Backdrop | None] = {}
+    drawing = Drawing(script, number, theme, size, logo, common, plain, warn)
 
     def backdrop(shot: Shot) -> Backdrop:
         if shot.kind == "card":
             return plain
         if shot not in made:
-            made[shot] = shot_backdrop(shot, script, number, theme, size, logo, common, plain, warn)
+            made[shot] = shot_backdrop(shot, drawing)
         return made[shot] or plain
 
     shots = plan_shots(scene, script.language)
@@ -135,22 +136,30 @@ def scene_backdrops(
     return SceneBackdrops([backdrop(shot) for shot in shots], plain, ending)
 
 
-def shot_backdrop(
-    shot: Shot,
-    script: Script,
-    number: int,
-    theme: Theme,
-    size: tuple[int, int],
-    logo: Path | None,
-    common: dict[str, object],
-    plain: Backdrop,
-    warn: Callable[[str], None],
-) -> Backdrop | None:
+@dataclass(frozen=True)
+class Drawing:
+    """What drawing a scene's backdrops needs: the scene, how it looks, its card (`plain`,
+    shown instead of what cannot be drawn), what every backdrop's identity holds."""
+
+    script: Script
+    number: int
+    theme: Theme
+    size: tuple[int, int]
+    logo: Path | None
+    common: dict[str, object]
+    plain: Backdrop
+    warn: Callable[[str], None]
+
+
+def shot_backdrop(shot: Shot, drawing: Drawing) -> Backdrop | None:
     """The backdrop of a shot other than the card; None when its photo cannot be drawn."""
     from narrate.pictures import panels
 
+    script, number, theme, size, logo = (
+        drawing.script, drawing.number, drawing.theme, drawing.size, drawing.logo,
+    )  # fmt: skip
     scene = script.scenes[number - 1]
-    what = {**common, **shot.model_dump()}
+    what = {**drawing.common, **shot.model_dump()}
     if shot.kind == "quote":
         quote = scene.quotes[shot.item]
         return Backdrop(
@@ -168,23 +177,16 @@ def shot_backdrop(
             {**what, "heading": scene.heading},
             lambda: panels.number_panel(shot.number, shot.label, scene.heading, theme, size, logo),
         )
-    return photo_backdrop(shot, script, number, theme, size, logo, what, plain, warn)
+    return photo_backdrop(shot, drawing, what)
 
 
-def photo_backdrop(
-    shot: Shot,
-    script: Script,
-    number: int,
-    theme: Theme,
-    size: tuple[int, int],
-    logo: Path | None,
-    what: dict[str, object],
-    plain: Backdrop,
-    warn: Callable[[str], None],
-) -> Backdrop | None:
+def photo_backdrop(shot: Shot, drawing: Drawing, what: dict[str, object]) -> Backdrop | None:
     from narrate.pictures.photo import load_photo, photo_frame
 
-    figure = script.scenes[number - 1].figures[shot.item]
+    theme, size, logo, plain, warn = (
+        drawing.theme, drawing.size, drawing.logo, drawing.plain, drawing.warn,
+    )  # fmt: skip
+    figure = drawing.script.scenes[drawing.number - 1].figures[shot.item]
     path = Path(figure.path)
     try:
         identity = {**what, "figure": figure.model_dump(), "image": file_hash(path)}
