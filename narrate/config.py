@@ -211,7 +211,9 @@ class Config:
             field = str(error["loc"][0])
             key = FIELDS.get(field, field)
             message = str(error["msg"]).removeprefix("Value error, ")
-            if error["type"] != "value_error":  # a range or a type: say what fits
+            if error["type"] == "string_too_long":
+                message = f"at most {error.get('ctx', {}).get('max_length')} characters"
+            elif error["type"] != "value_error":  # a range or a type: say what fits
                 message = problem(key)
             if key == "size" and width <= 32 and height <= 32:  # 9x16: a format meant?
                 ratio = f"{width}:{height}"

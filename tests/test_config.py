@@ -131,3 +131,15 @@ def test_brand_colours_and_logo_on_the_opening_card(tmp_path: Path):
     assert safe[0] <= left and right <= safe[2] and safe[1] <= top and bottom <= safe[3]
     middle = np.asarray(card.image)[(top + bottom) // 2, (left + right) // 2]
     assert tuple(int(v) for v in middle) == (200, 30, 160)
+
+
+def test_an_ending_line_too_long_says_how_long_it_may_be(tmp_path: Path):
+    article = tmp_path / "a.txt"
+    article.write_text("Title\n\nOne sentence here.\n", encoding="utf-8")
+    result = narrate(tmp_path, "render", str(article), "--ending", "x" * 400)
+    assert result.returncode == 2
+    assert result.stderr.strip().endswith("at most 300 characters"), result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    (tmp_path / "narrate.toml").write_text(f'ending = "{"y" * 301}"\n', encoding="utf-8")
+    result = narrate(tmp_path, "render", str(article))
+    assert result.returncode == 2 and "at most 300 characters" in result.stderr
