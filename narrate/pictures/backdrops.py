@@ -17,6 +17,7 @@ from PIL import Image
 from narrate import __version__
 from narrate.cache import file_hash
 from narrate.models import Script, Settings
+from narrate.pictures.canvas import pixels_of
 from narrate.pictures.shots import Shot, plan_shots
 from narrate.pictures.theme import Theme
 
@@ -63,7 +64,7 @@ class Backdrop:
             self.recent[t] = (self.frame(t), [])
         return self.recent[t][0]
 
-    def pixels(self, t: float, pixels_of: Callable[[Image.Image], bytes]) -> bytes:
+    def pixels(self, t: float) -> bytes:
         """The RGB bytes of the picture at `t`, made once for as long as it is kept."""
         image = self.at(t)
         made = self.raw if self.frame is None else self.recent[t][1]

@@ -25,7 +25,15 @@ from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageOps
 
 from narrate.limits import MAX_IMAGE_PIXELS
 from narrate.models import Figure
-from narrate.pictures.canvas import Card, blank_safe, caption_zone, logo_image, portrait, scale
+from narrate.pictures.canvas import (
+    Card,
+    blank_safe,
+    caption_zone,
+    logo_image,
+    pixels_of,
+    portrait,
+    scale,
+)
 from narrate.pictures.fonts import chain, draw_text
 from narrate.pictures.framing import (
     MAX_UPSCALE,
@@ -224,20 +232,7 @@ def photo_pixels(
     logo: Path | None = None,
 ) -> bytes:
     """The RGB bytes of photo_frame's frame: what the encoder takes."""
-    return raw(photo_frame(photo, t, figure, theme, size, logo))
-
-
-def raw(image: Image.Image) -> bytes:
-    """image.tobytes() in one piece (Pillow's own loop takes 64 KB a turn, waiting for the
-    interpreter lock each turn while the encoder's threads work)."""
-    image.load()
-    try:
-        encoder = Image._getencoder(image.mode, "raw", image.mode)  # noqa: SLF001
-        encoder.setimage(image.im)
-        _, status, data = encoder.encode(len(image.getbands()) * image.width * image.height + 1)
-    except (AttributeError, OSError, ValueError):
-        return image.tobytes()
-    return bytes(data) if status == 1 else image.tobytes()
+    return pixels_of(photo_frame(photo, t, figure, theme, size, logo))
 
 
 def look_for(photo: Photo, figure: Figure, theme: Theme, logo: Path | None) -> Look:

@@ -28,6 +28,7 @@ from narrate.pictures.backdrops import (
     drawn_card,
     scene_backdrops,
 )
+from narrate.pictures.canvas import pixels_of
 from narrate.pictures.captions import sentence_cue_lines
 from narrate.pictures.cards import caption_strip, card_for
 from narrate.pictures.framing import TRAVEL
@@ -329,7 +330,7 @@ def painter(slot: Slot, strips: Strips) -> Callable[[], bytes]:
             image = Image.blend(slot.fade[0].at(1.0), image, slot.fade[1])
             pixels = pixels_of(image)
         else:
-            pixels = slot.backdrop.pixels(slot.t, pixels_of)
+            pixels = slot.backdrop.pixels(slot.t)
         if slot.cue is None:
             return pixels
         lay = strips.laid if slot.backdrop.moving else strips.drawn
@@ -338,16 +339,3 @@ def painter(slot: Slot, strips: Strips) -> Callable[[], bytes]:
         return b"".join((pixels[: top * row], strip, pixels[top * row + len(strip) :]))
 
     return paint
-
-
-def pixels_of(image: Image.Image) -> bytes:
-    """image.tobytes() in one piece. Pillow's own loop takes 64 KB a turn, and each turn waits
-    for the interpreter lock while other threads work: 4 ms alone became 45 ms in a render."""
-    image.load()
-    try:
-        encoder = Image._getencoder(image.mode, "raw", image.mode)  # noqa: SLF001
-        encoder.setimage(image.im)
-        _, status, data = encoder.encode(len(image.getbands()) * image.width * image.height + 1)
-    except (AttributeError, OSError, ValueError):  # a Pillow without it: its own way
-        return image.tobytes()
-    return bytes(data) if status == 1 else image.tobytes()
