@@ -21,16 +21,20 @@ from narrate.errors import NarrateError, one_line
 from narrate.speech import worker as speaker
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from narrate.models import Settings
+    from narrate.progress import Progress
 
 EXAMPLES = """examples:
   narrate render my-article.md
   narrate render my-article.md --out somewhere/ --voice en-us --rate 170
   narrate render my-article.md --engine piper
+  narrate render my-article.md --size 16:9,9:16,1:1
   narrate script my-article.md > script.json
   narrate render script.json
   narrate voices
-  narrate preview --open
+  narrate studio --open
 """
 
 
@@ -67,9 +71,12 @@ class Parser(argparse.ArgumentParser):
 
         choice = re.match(r"argument COMMAND: invalid choice: '?([^' ]*)'?", message)
         if choice:
-            commands = list(self.subcommands())
+            parsers = self.subcommands()
+            commands = list(parsers)  # an alias (preview) is listed under its command's name
+            first = {id(parser): name for name, parser in reversed(parsers.items())}
+            names = [name for name, parser in parsers.items() if first[id(parser)] == name]
             message = f"unknown command {choice.group(1)!r}"
-            hint = suggestion(choice.group(1), commands) or f"; commands: {', '.join(commands)}"
+            hint = suggestion(choice.group(1), commands) or f"; commands: {', '.join(names)}"
         message = message.removeprefix("argument ")  # "argument --rate: expected one argument"
         raise NarrateError(f"{message}{hint or f' (see `{self.prog} --help`)'}")
 
@@ -110,13 +117,15 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.add_argument("--out", type=Path, default=Path("renders"), help="output folder to check")
     doctor.add_argument("--cache-dir", type=Path, help="cache folder to check")
 
-    preview = commands.add_parser(
-        "preview", help="build renders/index.html, a gallery of every render, and serve it"
+    studio = commands.add_parser(
+        "studio",
+        aliases=["preview"],
+        help="watch, edit and re-render your renders in the browser (alias: preview)",
     )
-    preview.add_argument("--out", type=Path, default=Path("renders"), help="renders folder")
-    preview.add_argument("--port", default="8000", help="port on 127.0.0.1 (default: 8000)")
-    preview.add_argument("--open", action="store_true", help="open the page in a browser")
-    preview.add_argument("--no-serve", action="store_true", help="only build index.html")
+    studio.add_argument("--out", type=Path, default=Path("renders"), help="renders folder")
+    studio.add_argument("--port", default="8000", help="port on 127.0.0.1 (default: 8000)")
+    studio.add_argument("--open", action="store_true", help="open the studio in a browser")
+    studio.add_argument("--no-serve", action="store_true", help="only write index.html")
     return parser
 
 
@@ -132,7 +141,9 @@ def add_render_options(parser: argparse.ArgumentParser) -> None:
     add("--quote-voice", metavar="VOICE", help="a second voice for quotations (default: none)")
     add("--rate", help="speaking rate in words per minute (default: 175)")
     add(
-        "--size", help="video size WIDTHxHEIGHT, or 16:9, 9:16 (vertical), 1:1 (default: 1920x1080)"
+        "--size",
+        help="video size WIDTHxHEIGHT, or 16:9, 9:16 (vertical), 1:1; several, comma separated, "
+        "render each (16:9,9:16) (default: 1920x1080)",
     )
     add("--fps", help="frames per second (default: 30)")
     add("--theme", help="card theme: default, newsroom, dark, light (default: default)")
@@ -158,23 +169,28 @@ def cmd_render(args: argparse.Namespace) -> int:
     from narrate.config import effective
 
     config = effective(args)
-    settings = config.settings()
+    variants = config.variants()  # each size asked for (--size 16:9,9:16), all checked now
     jobs = config.values["jobs"]
     cache_dir = None if args.no_cache else (config.values["cache_dir"] or default_cache_dir())
     check_cache_dir(cache_dir)  # a file, or not writable: one line, before any work
     sources = expand_sources(args.source)
-    if len(sources) == 1:
-        render_one(sources[0], settings, args, cache_dir, jobs)
+    if len(sources) == 1 and len(variants) == 1:
+        render_one(sources[0], variants[0].settings, args, cache_dir, jobs)
         return 0
-    failed = 0
+    failed: list[str] = []
     for source in sources:  # one failure does not stop the rest
-        try:
-            render_one(source, settings, args, cache_dir, jobs)
-        except NarrateError as exc:
-            failed += 1
-            print(f"narrate: error: {exc}", file=sys.stderr)
-    if failed:
-        print(f"narrate: {failed} of {len(sources)} articles failed", file=sys.stderr)
+        for variant in variants:  # shape after shape: the speech comes from the cache
+            which = f" ({variant.size})" if len(variants) > 1 else ""
+            try:
+                render_one(source, variant.settings, args, cache_dir, jobs)
+            except NarrateError as exc:
+                failed.append(f"{source}{which}")
+                print(f"narrate: error: {exc}{which}", file=sys.stderr)
+    if failed and len(variants) == 1:
+        print(f"narrate: {len(failed)} of {len(sources)} articles failed", file=sys.stderr)
+    elif failed:
+        count = f"{len(failed)} of {len(sources) * len(variants)} renders"
+        print(f"narrate: {count} failed: {', '.join(failed)}", file=sys.stderr)
     return 2 if failed else 0
 
 
@@ -183,7 +199,7 @@ def cmd_config(args: argparse.Namespace) -> int:
     from narrate.config import effective
 
     config = effective(args)
-    config.settings()  # the same checks a render makes
+    config.variants()  # the same checks a render makes
     values, sources = config.values, config.sources
     if values["cache_dir"] is None:  # what a render would use, not "(none)"
         values["cache_dir"] = default_cache_dir()
@@ -290,9 +306,13 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return 0 if healthy else 2
 
 
-def cmd_preview(args: argparse.Namespace) -> int:
-    from narrate.config import shorten, whole
-    from narrate.web.preview import build_index, serve
+def cmd_studio(args: argparse.Namespace) -> int:
+    """The studio: renders/index.html, and (unless --no-serve) the web app, which renders
+    edits and new stories with render.render (handed in: web/ never imports the pipeline)."""
+    from narrate.cache import default_cache_dir
+    from narrate.config import effective, shorten, whole
+    from narrate.web.gallery import build_index
+    from narrate.web.server import make_server, serve
 
     port = whole(args.port)
     if port is None or not 0 <= port <= 65535:
@@ -302,15 +322,33 @@ def cmd_preview(args: argparse.Namespace) -> int:
     index = build_index(args.out)
     print(index, flush=True)
     if not args.no_serve:
-        serve(args.out, port, args.open)
+        config = effective(args)  # narrate.toml's settings, under each story's own
+        cache_dir = config.values["cache_dir"] or default_cache_dir()
+        serve(make_server(args.out, port, studio_renderer(cache_dir), config.settings()), args.open)
     return 0
+
+
+def studio_renderer(cache_dir: Path) -> Callable[..., Path]:
+    """What the studio renders with: `narrate render`'s code and cache."""
+
+    def render_story(
+        source: Path, settings: Settings, progress: Progress, warn: Callable[[str], None]
+    ) -> Path:
+        from narrate.cache import Cache
+        from narrate.render import render
+
+        result = render(source, settings, progress=progress, cache=Cache(cache_dir), warn=warn)
+        return result.folder
+
+    return render_story
 
 
 COMMANDS = {
     "render": cmd_render,
     "script": cmd_script,
     "voices": cmd_voices,
-    "preview": cmd_preview,
+    "studio": cmd_studio,
+    "preview": cmd_studio,
     "doctor": cmd_doctor,
     "config": cmd_config,
 }

@@ -4,6 +4,8 @@ engine (never a voice model: a path is not an article's to choose).
 
 narrate.toml uses the render options' names (`rate = 160`, `theme = "light"`,
 `captions = false`, ...) and a `[brand]` table: theme colours to override and a `logo` image.
+`size` may name several shapes, each rendered in turn: `--size 16:9,9:16`, in narrate.toml
+`size = "16:9,9:16"` or `size = ["16:9", "9:16"]`.
 
 Every value is checked where it was given, and a bad one is named as the user wrote it:
 `--pause -1: ...`, `narrate.toml: pause = -1: ...`.
@@ -133,6 +135,8 @@ def seconds(text: str) -> float | None:
 def fits(key: str, value: Any) -> bool:
     """Whether a narrate.toml value is of the setting's kind (not yet whether it is in range)."""
     kind = KINDS[key][0]
+    if key == "size" and isinstance(value, list):  # size = ["16:9", "9:16"]
+        return all(isinstance(item, str) for item in value)
     if kind == "whole":
         return isinstance(value, int) and not isinstance(value, bool)
     if kind == "seconds":
@@ -159,6 +163,14 @@ def problem(key: str) -> str:
 
 
 @dataclass
+class Variant:
+    """One of the sizes to render (`--size 16:9,9:16`): as written, and its settings."""
+
+    size: str
+    settings: Settings
+
+
+@dataclass
 class Config:
     """Every setting's value, where it came from (`default`, `command line`, or the config
     file's name) and how the user wrote it (`--rate 10`, `narrate.toml: rate = 10`)."""
@@ -170,18 +182,48 @@ class Config:
     def fail(self, key: str, message: str) -> NoReturn:
         raise NarrateError(f"{self.written.get(key, key)}: {message}")
 
-    def settings(self) -> Settings:
-        """The render's Settings; a bad value stops here, named as the user wrote it."""
+    def sizes(self) -> list[str]:
+        """The sizes asked for, as written: one, or several separated by commas."""
+        sizes = [item.strip() for item in str(self.values["size"]).split(",")]
+        if len(sizes) > 1 and "" in sizes:
+            number = sizes.index("") + 1
+            self.fail("size", f"size {number} is empty (separate sizes by commas: 16:9,9:16)")
+        return sizes
+
+    def variants(self) -> list[Variant]:
+        """Settings for each size asked for; a bad size, or two of one shape (they would
+        share a folder), stops here, named as written."""
+        from narrate.models import shape_of
+
+        variants: list[Variant] = []
+        for size in self.sizes():
+            settings = self.settings(size)
+            shape = shape_of(settings.width, settings.height)
+            for earlier in variants:
+                if size == earlier.size:
+                    self.fail("size", f"{size} is given twice")
+                if shape_of(earlier.settings.width, earlier.settings.height) == shape:
+                    both = f"{size} and {earlier.size} are both {shape}"
+                    self.fail("size", f"{both}, one folder; give each shape once")
+            variants.append(Variant(size, settings))
+        return variants
+
+    def settings(self, size: str | None = None) -> Settings:
+        """The render's Settings at `size` (one of sizes(), by default the first); a bad
+        value stops here, named as the user wrote it."""
         from pydantic import ValidationError
 
         from narrate.models import FORMATS, Settings, parse_size
         from narrate.pictures.theme import theme_for
 
         values = self.values
+        sizes = self.sizes()
+        size = sizes[0] if size is None else size
+        item = f"{size}: " if len(sizes) > 1 else ""  # which of them is wrong
         try:
-            width, height = parse_size(values["size"])
+            width, height = parse_size(values["size"] if len(sizes) == 1 else size)
         except ValueError as exc:
-            self.fail("size", str(exc))
+            self.fail("size", item + str(exc))
         brand = dict(values["brand"])
         try:
             settings = Settings(
@@ -219,7 +261,7 @@ class Config:
                 ratio = f"{width}:{height}"
                 formats = ", ".join(FORMATS)
                 message += f" (did you mean {ratio}?)" if ratio in FORMATS else f" (or {formats})"
-            self.fail(key, message)
+            self.fail(key, item + message if key == "size" else message)
         jobs = values["jobs"]
         if jobs is not None and not JOBS[0] <= jobs <= JOBS[1]:
             self.fail("jobs", problem("jobs"))
@@ -275,6 +317,8 @@ def read_config(path: Path | None) -> tuple[dict[str, Any], dict[str, str], str 
     here = path.parent
     for key in PATHS & set(data):
         data[key] = here / data[key]
+    if isinstance(data.get("size"), list):  # size = ["16:9", "9:16"]: as --size writes it
+        data["size"] = ",".join(data["size"])
     if data.get("music") not in (None, "bed"):
         data["music"] = str(here / data["music"])
     if "brand" in data:

@@ -8,6 +8,7 @@ measured timing filled in.
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 from typing import Any, Literal
@@ -220,6 +221,7 @@ class Script(BaseModel):
     video: str | None = None
     size: str | None = None
     fps: int | None = None
+    captions: bool | None = None  # burned into the video (None: an older render, which did)
 
     @field_validator("title")
     @classmethod
@@ -385,6 +387,18 @@ def parse_size(text: str) -> tuple[int, int]:
         raise ValueError("must look like 1920x1080, or be 16:9, 9:16 or 1:1")
     width, height = (part.lstrip("0") or "0" for part in match.groups())
     return min(int(width[:7]), 10**6), min(int(height[:7]), 10**6)
+
+
+def shape_of(width: int, height: int) -> str:
+    """A video's shape as people name it: a format (16:9, 9:16, 1:1) for a size within 1% of
+    its ratio (854x480 is 16:9), else the ratio in lowest terms when both are at most 32
+    (4:5), else the size itself (2560x1080). A render's folder is named by it."""
+    for name, (w, h) in FORMATS.items():
+        if abs(width * h - height * w) <= 0.01 * height * w:
+            return name
+    common = math.gcd(width, height) or 1
+    low = (width // common, height // common)
+    return f"{low[0]}:{low[1]}" if max(low) <= 32 else f"{width}x{height}"
 
 
 def slugify(text: str, max_length: int = 60) -> str:

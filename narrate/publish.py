@@ -220,6 +220,16 @@ def alive(pid: int) -> bool:
 PUBLISHED: list[Path] = []  # render folders this process moved into place, in order
 
 
+def folder_name(slug: str, width: int, height: int) -> str:
+    """A render's folder: the slug for the default shape, 16:9 at any size (so the links to
+    it keep working), else the slug and the shape (`<slug>-9x16`, `<slug>-1x1`,
+    `<slug>-4x5`, `<slug>-2560x1080`: models.shape_of), so each shape of a story is kept."""
+    from narrate.models import shape_of  # loaded by the render already
+
+    shape = shape_of(width, height)
+    return slug if shape == "16:9" else f"{slug}-{shape.replace(':', 'x')}"
+
+
 def move_into_place(work: Path, destination: Path) -> Path:
     """Replace destination with the finished work folder (an old render is removed after).
     SIGTERM and SIGHUP wait until both renames are done: between them the old render exists

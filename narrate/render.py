@@ -23,7 +23,7 @@ from narrate.pictures.captions import Cue, build_cues, scene_cues, write_srt, wr
 from narrate.pictures.glyphs import describe, missing_glyphs
 from narrate.pictures.theme import theme_for
 from narrate.progress import Progress, Stage
-from narrate.publish import check_writable, move_into_place, staging
+from narrate.publish import check_writable, folder_name, move_into_place, staging
 from narrate.speech.engine import ENGINES, EngineChoice, TTSEngine, resolve_voice
 from narrate.speech.speak import prepare, speak
 from narrate.speech.timing import block_samples, frames_of, time_scenes
@@ -118,7 +118,8 @@ def render(
     jobs: int | None = None,
     warn: Callable[[str], None] = lambda message: None,
 ) -> RenderResult:
-    """Render `source` into settings.out_dir/<slug>/. Cheap checks come before slow work.
+    """Render `source` into settings.out_dir/<slug>/ (<slug>-9x16/ for another shape:
+    publish.folder_name). Cheap checks come before slow work.
 
     Cards are drawn and encoded on a thread pool (ffmpeg runs in its own processes) while the
     narration is spoken, sentence by sentence, by the chosen engine (in a worker process
@@ -277,7 +278,8 @@ def render_with(
         finished = record(timed, settings, video, speeches, cards)
         json_text = finished.model_dump_json(indent=2) + "\n"
         (work / "script.json").write_text(json_text, encoding="utf-8")
-        folder = move_into_place(work, settings.out_dir / timed.slug)
+        where = folder_name(timed.slug, settings.width, settings.height)
+        folder = move_into_place(work, settings.out_dir / where)
     return RenderResult(folder=folder, video=folder / video.name, script=finished)
 
 
@@ -408,4 +410,6 @@ def record(
     done.rate = settings.rate
     done.size = settings.size
     done.fps = settings.fps
+    done.theme = settings.theme
+    done.captions = settings.captions
     return done

@@ -80,7 +80,7 @@ def test_bad_option_gives_one_line_naming_it(tmp_path, monkeypatch, capsys, comm
         (
             ["frobnicate"],
             "unknown command 'frobnicate'; commands: render, config, script, voices, doctor, "
-            "preview",
+            "studio",
         ),
         (["script", "a.md", "b.md"], "unexpected argument 'b.md' (see `narrate script --help`)"),
         (

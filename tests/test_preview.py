@@ -1,5 +1,5 @@
-"""The preview page in a real headless Chromium, served by narrate's Range-capable server:
-no script errors, true durations, chapters and sentences that seek."""
+"""The gallery (narrate studio, or its alias preview) in a real headless Chromium, served by
+narrate's Range-capable server: no script errors, true durations, chapters that seek."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ import pytest
 from narrate.cache import Cache
 from narrate.models import Settings
 from narrate.render import render
-from narrate.web.preview import build_index, make_server
+from narrate.web.gallery import build_index
+from narrate.web.server import make_server
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 if CHROMIUM is None and os.environ.get("NARRATE_REQUIRE_BROWSER"):
@@ -57,7 +58,7 @@ def test_index_lists_every_render_offline(served):
 
 def test_server_answers_range_requests(served):
     url, _, results = served
-    video = f"{url}/{results[0].folder.name}/{results[0].video.name}"
+    video = f"{url}/files/{results[0].folder.name}/{results[0].video.name}"
     request = urllib.request.Request(video, headers={"Range": "bytes=100-199"})
     with urllib.request.urlopen(request) as response:
         assert response.status == 206
@@ -69,9 +70,9 @@ def test_server_answers_range_requests(served):
         assert response.status == 200 and response.headers["Accept-Ranges"] == "bytes"
 
 
-def at(article: str, seconds: float) -> str:
-    """JavaScript: the article's video is within 0.2 s of `seconds`."""
-    return f"Math.abs(document.querySelector('{article} video').currentTime - {seconds}) < 0.2"
+def at(figure: str, seconds: float) -> str:
+    """JavaScript: the figure's video is within 0.2 s of `seconds`."""
+    return f"Math.abs(document.querySelector('{figure} video').currentTime - {seconds}) < 0.2"
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (.ci/run installs it)")
@@ -84,7 +85,7 @@ def test_page_plays_and_chapters_seek(served):
         page = browser.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
-        page.goto(f"{url}/index.html")
+        page.goto(f"{url}/index.html")  # the old address: the studio's gallery now
         page.wait_for_function(
             "Array.from(document.querySelectorAll('video')).every(v => v.readyState >= 1)",
             timeout=15000,
@@ -94,16 +95,14 @@ def test_page_plays_and_chapters_seek(served):
         )
         by_title = {r.script.title: r for r in results}
         titles = page.evaluate(
-            "Array.from(document.querySelectorAll('article h2')).map(h => h.textContent)"
+            "Array.from(document.querySelectorAll('section.story h2')).map(h => h.textContent)"
         )
         for title, duration in zip(titles, durations, strict=True):
             assert duration == pytest.approx(by_title[title].script.duration, abs=0.1)
         first = by_title["First Video"]
-        article = f"article#{first.folder.name}"
-        page.click(f"{article} .chapters button:nth-child(2)")
-        page.wait_for_function(at(article, first.script.scenes[1].start), timeout=10000)
-        sentence = first.script.scenes[1].sentences[1]
-        page.click(f"{article} .script span[data-seek='{sentence.start:.3f}']")
-        page.wait_for_function(at(article, sentence.start), timeout=10000)
+        figure = f"figure#{first.folder.name}"
+        section = f"section.story:has({figure})"
+        page.click(f"{section} .chapters button:nth-child(2)")
+        page.wait_for_function(at(figure, first.script.scenes[1].start), timeout=10000)
         browser.close()
     assert errors == []

@@ -21,7 +21,9 @@ import pytest
 
 from narrate.cli import main
 from narrate.models import Script
-from narrate.web.preview import build_index, make_server, render_section
+from narrate.web.gallery import build_index, variant
+from narrate.web.library import Story
+from narrate.web.server import make_server
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = [
@@ -37,8 +39,13 @@ SENTENCE = '"><svg onload=alert(7)> & </span><script>alert(8)</script>'
 VIDEO = '"><img src=x onerror=alert(9)>.mp4'  # a plain file name, though a hostile one
 PAGE_TAGS = {
     "html", "head", "meta", "title", "style", "body", "header", "h1", "div", "main", "script",
-    "article", "video", "track", "h2", "button", "span", "h3", "p",
+    "section", "figure", "figcaption", "a", "video", "track", "h2", "button", "p",
 }  # fmt: skip
+
+
+def plain(link: str | None) -> str:
+    """A link without its query (the studio adds ?v=<render time> so a new render is new)."""
+    return (link or "").rsplit("?", 1)[0]
 
 
 def script_json(**fields: object) -> str:
@@ -68,6 +75,7 @@ def add_render(folder: Path, name: str, **fields: object) -> Path:
     if "/" not in video:
         (path / video).write_bytes(b"\0" * 64)
     (path / "captions.vtt").write_text("WEBVTT\n\n00:00.000 --> 00:01.000\nhi\n", "utf-8")
+    (path / "poster.png").write_bytes(b"\x89PNG\r\n")
     (path / "chapters.vtt").write_text("WEBVTT\n\n00:00.000 --> 00:01.000\nhi\n", "utf-8")
     return path
 
@@ -117,15 +125,15 @@ def test_index_escapes_every_value_from_a_script_and_a_folder_name(hostile: Path
     assert {tag for tag, _ in page.tags} <= PAGE_TAGS
     assert len(page.all("script")) == 1 and not page.all("img") and not page.all("svg")
     assert not [name for _, attrs in page.tags for name in attrs if name.startswith("on")]
-    articles = {attrs["id"]: attrs for attrs in page.all("article")}
+    articles = {attrs["id"]: attrs for attrs in page.all("figure")}
     assert set(articles) <= {FOLDER, "language"}  # renders whose video leaves its folder: left out
     assert FOLDER in articles
     assert {track["srclang"] for track in page.all("track")} == {"en"}
-    videos = [video["src"] for video in page.all("video")]
+    videos = [plain(video["src"]) for video in page.all("video")]
     assert f"{quote(FOLDER, safe='')}/{quote(VIDEO, safe='')}" in videos
-    posters = [video["poster"] for video in page.all("video")]
+    posters = [plain(video["poster"]) for video in page.all("video") if video.get("poster")]
     assert f"{quote(FOLDER, safe='')}/poster.png" in posters
-    assert [track["src"] for track in page.all("track")][:2] == [
+    assert [plain(track["src"]) for track in page.all("track")][:2] == [
         f"{quote(FOLDER, safe='')}/captions.vtt",
         f"{quote(FOLDER, safe='')}/chapters.vtt",
     ]
@@ -137,7 +145,7 @@ def test_page_falls_back_to_en_for_a_language_that_is_not_a_tag(tmp_path: Path) 
     path = add_render(tmp_path, "r", video="r.mp4", language="en")
     script = Script.model_validate_json((path / "script.json").read_text("utf-8"))
     hostile = script.model_copy(update={"language": LANGUAGE})
-    page = Page(render_section(0, path, hostile))
+    page = Page(variant(Story(path, hostile, 0.0), "", 0))
     assert {track["srclang"] for track in page.all("track")} == {"en"}
     assert not page.all("img")
 
@@ -179,7 +187,9 @@ def test_hostile_index_fires_no_script_in_chromium(hostile: Path) -> None:
         src = page.evaluate("Array.from(document.querySelectorAll('video'), v => v.src)")
         browser.close()
     assert dialogs == [] and images == 0
-    assert any(one.endswith(f"/{quote(FOLDER, safe='')}/{quote(VIDEO, safe='')}") for one in src)
+    assert any(
+        plain(one).endswith(f"/{quote(FOLDER, safe='')}/{quote(VIDEO, safe='')}") for one in src
+    )
 
 
 # The server, over real sockets.
@@ -220,7 +230,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, Path]]
 def status(port: int, request: bytes) -> int:
     """The status code of the answer to a raw request (0: no answer within 5 s). It goes in
     pieces of 4 KB, as from a real network: a server that gives up on a long request while
-    it still arrives closes the connection on the client instead of answering."""
+    it still arrives closes the connection on the client instead of answering. Its Host
+    gets the server's port (the studio refuses any other)."""
+    request = request.replace(b"Host: 127.0.0.1\r\n", f"Host: 127.0.0.1:{port}\r\n".encode(), 1)
     with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
         answer = b""
         try:
@@ -253,28 +265,30 @@ def fetch(port: int, path: str, **headers: str) -> tuple[int, dict[str, str], by
         connection.close()
 
 
-def test_serves_index_for_the_folder(site: tuple[int, Path]) -> None:
+def test_serves_the_gallery_and_the_folders_files(site: tuple[int, Path]) -> None:
     port, _ = site
-    assert fetch(port, "/")[::2] == (200, b"<p>index</p>")
-    assert fetch(port, "/index.html?x=1")[::2] == (200, b"<p>index</p>")
+    code, _, body = fetch(port, "/")
+    assert code == 200 and b"narrate studio" in body
+    assert fetch(port, "/files/index.html?x=1")[::2] == (200, b"<p>index</p>")
 
 
 def test_symlink_out_of_the_folder_is_not_served(site: tuple[int, Path]) -> None:
     # `ln -s /etc/passwd renders/l` then GET /l returned the file.
     port, _ = site
-    assert fetch(port, "/out")[0] == 404
-    assert fetch(port, "/outdir/secret.txt")[0] == 404
+    assert fetch(port, "/files/out")[0] == 404
+    assert fetch(port, "/files/outdir/secret.txt")[0] == 404
 
 
 def test_symlink_inside_the_folder_is_served(site: tuple[int, Path]) -> None:
     port, folder = site
-    assert fetch(port, "/in")[::2] == (200, (folder / "a" / "v.mp4").read_bytes())
+    assert fetch(port, "/files/in")[::2] == (200, (folder / "a" / "v.mp4").read_bytes())
 
 
 @pytest.mark.parametrize(
     "path",
-    ["/../secret.txt", "/a/../../secret.txt", "/%2e%2e/secret.txt", "/a/%2E%2E/%2e%2e/secret.txt",
-     "//etc/passwd"],
+    ["/files/../secret.txt", "/files/a/../../secret.txt", "/files/%2e%2e/secret.txt",
+     "/files/a/%2E%2E/%2e%2e/secret.txt", "/files//etc/passwd", "/files/%2F..%2Fsecret.txt",
+     "/files/..%2fsecret.txt", "/files/a%2F..%2F..%2Fsecret.txt"],
 )  # fmt: skip
 def test_traversal_is_refused(site: tuple[int, Path], path: str) -> None:
     # A path that climbs out of the folder, plain or percent-encoded.
@@ -283,7 +297,7 @@ def test_traversal_is_refused(site: tuple[int, Path], path: str) -> None:
 
 def test_nul_in_the_path_is_a_bad_request(site: tuple[int, Path]) -> None:
     # `/%00/x` got no answer at all (ValueError: embedded null byte).
-    assert status(site[0], get("/%00/x")) == 400
+    assert status(site[0], get("/files/%00/x")) == 400
 
 
 def test_huge_url_is_a_4xx(site: tuple[int, Path]) -> None:
@@ -311,16 +325,16 @@ def test_bad_range_is_416_or_the_whole_file(
     site: tuple[int, Path], value: str, expected: int
 ) -> None:  # noqa: E501
     # A Range of 4,300 digits got no answer (ValueError: int() of too many digits).
-    assert status(site[0], get("/a/v.mp4", f"Range: {value}")) == expected
+    assert status(site[0], get("/files/a/v.mp4", f"Range: {value}")) == expected
 
 
 def test_range_answers_the_right_bytes(site: tuple[int, Path]) -> None:
     port, folder = site
     data = (folder / "a" / "v.mp4").read_bytes()
-    code, headers, body = fetch(port, "/a/v.mp4", Range="bytes=100-199")
+    code, headers, body = fetch(port, "/files/a/v.mp4", Range="bytes=100-199")
     assert code == 206 and body == data[100:200]
     assert headers["content-range"] == f"bytes 100-199/{len(data)}"
-    code, _, body = fetch(port, "/a/v.mp4", Range="bytes=-10")
+    code, _, body = fetch(port, "/files/a/v.mp4", Range="bytes=-10")
     assert code == 206 and body == data[-10:]
 
 
@@ -332,7 +346,7 @@ def test_client_that_goes_away_is_not_an_error(
     capfd.readouterr()
     for attempt in range(6):
         sock = socket.create_connection(("127.0.0.1", port), timeout=5)
-        sock.sendall(get("/a/v.mp4"))
+        sock.sendall(get("/files/a/v.mp4").replace(b"127.0.0.1", f"127.0.0.1:{port}".encode(), 1))
         sock.recv(4096)
         if attempt % 2:  # abort with a reset rather than a close
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))

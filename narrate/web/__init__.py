@@ -1,8 +1,9 @@
-"""The web preview: every render in one page, served on this machine.
+"""The studio: every render in the browser, served on this machine, to watch, edit and render.
 
 Takes the renders folder (each render's `script.json`, MP4, captions and chapters).
-`preview.py` writes `index.html` (posters, players with captions and chapters, the script
-beside each, every value escaped for where it stands) and serves the folder on 127.0.0.1
-with Starlette and uvicorn: Range requests answered (so players seek), only regular files
-inside the folder, a 4xx for a bad request. Hands on nothing: this is where a person looks.
+`library.py` finds the stories and their variants (shapes); `gallery.py` and `story.py` write
+the pages (every value escaped for where it stands; `look.py` holds their style and scripts);
+`studio.py` saves a story's edited plan as its script.json and renders it with the render
+function the command line hands in (web/ never imports the pipeline); `server.py` serves it
+all with Starlette and uvicorn on 127.0.0.1, behind `safety.py` (the address, the origin, sizes).
 """
