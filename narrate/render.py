@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -18,18 +19,19 @@ from narrate.article.read import read_article, read_bytes
 from narrate.cache import Cache
 from narrate.errors import NarrateError, one_line
 from narrate.limits import check_script, shorten
-from narrate.models import Scene, Script, Settings, Speech
-from narrate.pictures.captions import Cue, build_cues, scene_cues, write_srt, write_vtt
+from narrate.models import Script, Settings, Speech
+from narrate.pictures.captions import build_cues, write_srt, write_vtt
 from narrate.pictures.glyphs import describe, missing_glyphs
 from narrate.pictures.theme import theme_for
 from narrate.progress import Progress, Stage
 from narrate.publish import check_writable, folder_name, move_into_place, staging
 from narrate.speech.engine import ENGINES, EngineChoice, TTSEngine, resolve_voice
 from narrate.speech.speak import prepare, speak
-from narrate.speech.timing import block_samples, frames_of, time_scenes
-from narrate.speech.worker import speaking, stopped_on_failure
+from narrate.speech.timing import block_samples, time_scenes
+from narrate.speech.worker import all_said, speaking, stopped_on_failure
 from narrate.video.chapters import write_chapters_txt, write_chapters_vtt
 from narrate.video.sound import Bed, audio_block_for, block_key
+from narrate.video.timeline import seconds, timeline
 
 if TYPE_CHECKING:
     from narrate.video.music import Music
@@ -201,8 +203,10 @@ def render_with(
             # A scene with a moving photo is drawn once it is spoken: its pictures follow
             # its speech (video/packs.py).
             later = {n for n in order if needs_timing(script, n, settings)}
+            gate = Gate()
             visuals = {
                 number: pool.submit(
+                    gate.through,
                     card_and_pack,
                     script,
                     number,
@@ -222,7 +226,7 @@ def render_with(
                 if number in later:
                     places = seconds(speech, settings, number == total)
                     visuals[number] = pool.submit(
-                        card_and_pack, script, number, settings, theme, work, cache,
+                        gate.through, card_and_pack, script, number, settings, theme, work, cache,
                         steps.advance, places, warn,
                     )  # fmt: skip
 
@@ -238,6 +242,8 @@ def render_with(
                 order=spoken_order,
                 warn=warn,
             )
+            all_said(engine)
+            gate.opened()
             timed = time_scenes(script, speeches, settings)
             blocks = [sound.blocks[n] for n in range(1, total + 1)]
             beds = [sound.beds[n] for n in range(1, total + 1)]
@@ -348,6 +354,25 @@ def with_step(steps: Stage, function: Callable[..., T], *args: Any) -> T:
     return result
 
 
+class Gate:
+    """Scenes' pictures one at a time while the narration is spoken (the speech worker and
+    one encoder keep both cores busy: a second 1080p encoder would only add its memory),
+    then as many at once as the pool has threads."""
+
+    def __init__(self) -> None:
+        self.turn = threading.Lock()
+        self.open = False
+
+    def through(self, function: Callable[..., T], *args: Any) -> T:
+        if self.open:
+            return function(*args)
+        with self.turn:
+            return function(*args)
+
+    def opened(self) -> None:
+        self.open = True
+
+
 def card_and_pack(*args: Any) -> ScenePictures:
     """video.packs.card_and_pack, its modules (Pillow, x264 packing) loaded on the pool's
     thread while the main thread reads the speech."""
@@ -364,36 +389,6 @@ def needs_timing(script: Script, number: int, settings: Settings) -> bool:
     from narrate.video.packs import needs_timing as moving
 
     return moving(script, number, settings)
-
-
-def timeline(scene: Scene, cues: list[Cue], settings: Settings) -> list[int]:
-    """Frames each picture of the scene's pack is on screen: the card until the first caption,
-    each caption until the next one starts, the last until it ends, then the card again."""
-    fps = settings.fps
-    total = frames_of(scene, fps)
-    if not cues:
-        return [total]
-    first = round((scene.start or 0.0) * fps)
-    cuts = [0]
-    for cue in cues:
-        cuts.append(max(cuts[-1] + 1, round(cue.start * fps) - first))
-    cuts.append(max(cuts[-1] + 1, round(cues[-1].end * fps) - first))
-    if cuts[-1] >= total:  # too short to show every caption: squeeze them in, a frame each
-        cuts = [min(cut, total - (len(cuts) - index)) for index, cut in enumerate(cuts)]
-    return [b - a for a, b in zip(cuts, [*cuts[1:], total], strict=True)]
-
-
-def seconds(speech: Speech, settings: Settings, last: bool) -> list[float]:
-    """Where each still position of a scene starts (the card, each caption, the tail) and
-    the last ends, in seconds from its speech: known from the speech alone, exact wherever
-    the scene falls."""
-    block = block_samples(speech, settings, last) / speech.sample_rate
-    end = block - settings.lead_in
-    cues = scene_cues(speech, 0.0, end)
-    starts = [-settings.lead_in, *(cue.start for cue in cues)]
-    if cues:
-        starts.append(cues[-1].end)
-    return [round(value, 6) for value in [*starts, end]]
 
 
 def record(

@@ -94,7 +94,7 @@ def test_a_picture_of_the_wrong_size_is_refused_before_x264(tmp_path: Path):
     # Issue 11: a caption strip taller than the card made a picture too big; ffmpeg cut the
     # pipe into other frames and the render ended in "x264 did not write the frames asked for".
     right, wrong = picture("#203040", "a").tobytes(), bytes(3 * 320 * 181)
-    with pytest.raises(ValueError, match="not 320x180 RGB"):
+    with pytest.raises(ValueError, match="not 320x180 rgb24"):
         encode_pictures([lambda: right, lambda: wrong], {0}, (320, 180), 30, tmp_path / "p.h264")
 
 

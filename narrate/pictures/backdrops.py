@@ -22,7 +22,7 @@ from narrate.pictures.shots import Shot, plan_shots
 from narrate.pictures.theme import Theme
 
 if TYPE_CHECKING:
-    from narrate.pictures.photo import Photo
+    from narrate.pictures.photo import Look, Photo
 
 
 @dataclass(eq=False)
@@ -36,6 +36,9 @@ class Backdrop:
     raw: list[bytes] = field(default_factory=list)
     recent: dict[float, tuple[Image.Image, list[bytes]]] = field(default_factory=dict)
     release: Callable[[], None] = lambda: None  # lets go of what drawing needs (a photo)
+    # a moving photo's parts: what moves (its Photo) and its Look (the pixels with the scrim,
+    # and the stamps that stay put); None when it cannot be decoded after all
+    parts: Callable[[], tuple[Photo, Look] | None] | None = None
 
     @property
     def moving(self) -> bool:
@@ -182,7 +185,7 @@ def shot_backdrop(shot: Shot, drawing: Drawing) -> Backdrop | None:
 
 
 def photo_backdrop(shot: Shot, drawing: Drawing, what: dict[str, object]) -> Backdrop | None:
-    from narrate.pictures.photo import load_photo, photo_frame
+    from narrate.pictures.photo import load_photo, look_for, photo_frame
 
     theme, size, logo, plain, warn = (
         drawing.theme, drawing.size, drawing.logo, drawing.plain, drawing.warn,
@@ -200,19 +203,27 @@ def photo_backdrop(shot: Shot, drawing: Drawing, what: dict[str, object]) -> Bac
         if loaded and loaded[0] is not None:
             loaded.clear()  # decoded again if the photo comes back
 
-    def draw(t: float) -> Image.Image:
-        """The photo's frame at t; the card when the photo cannot be decoded after all (it
-        passed the plan's checks: a damaged JPEG can), said once."""
+    def photo() -> Photo | None:
+        """The photo, decoded once; None when it cannot be decoded after all (it passed the
+        plan's checks: a damaged JPEG can), said once: the card shows instead."""
         if not loaded:
             loaded.append(load_photo(figure, size))
             if loaded[0] is None:
                 warn(f"figure {figure.path}: cannot be decoded; the scene's card shows instead")
-        photo = loaded[0]
-        if photo is None:
-            return plain.image()
-        return photo_frame(photo, t, figure, theme, size, logo)
+        return loaded[0]
 
-    return Backdrop(identity, lambda: draw(0.0), draw, release=forget)
+    def draw(t: float) -> Image.Image:
+        """The photo's frame at t (the card when it cannot be decoded)."""
+        decoded = photo()
+        if decoded is None:
+            return plain.image()
+        return photo_frame(decoded, t, figure, theme, size, logo)
+
+    def parts() -> tuple[Photo, Look] | None:
+        decoded = photo()
+        return None if decoded is None else (decoded, look_for(decoded, figure, theme, logo))
+
+    return Backdrop(identity, lambda: draw(0.0), draw, release=forget, parts=parts)
 
 
 def ending_backdrop(

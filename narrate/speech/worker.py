@@ -293,6 +293,13 @@ def stop_early() -> None:
         _EARLY.pop().close()
 
 
+def all_said(engine: TTSEngine) -> None:
+    """Every sentence is spoken: a worker is stopped now, its memory given back while the
+    pictures encode (it is not asked for anything more)."""
+    if isinstance(engine, WorkerEngine):
+        engine.close()
+
+
 @contextlib.contextmanager
 def stopped_on_failure(engine: TTSEngine) -> Iterator[None]:
     """Stop a worker at once when the block fails, so that it writes no more files into a

@@ -43,6 +43,11 @@ X264_ARGS = [
 MOVING_ARGS = [("superfast" if arg == "veryfast" else arg) for arg in X264_ARGS]
 
 
+# Pictures fed to x264 ahead of those it has encoded: enough to keep it busy, few enough that
+# ffmpeg's queues do not hold a dozen 1080p frames (50 MB) when the pictures come faster.
+AHEAD = 4
+
+
 @dataclass
 class Pack:
     """A scene's encoded pictures: one frame each (keyframes and P frames)."""
@@ -60,17 +65,21 @@ def encode_pictures(
     fps: int,
     output: Path,
     x264: list[str] = X264_ARGS,
+    pixel_format: str = "rgb24",
 ) -> list[bytes]:
     """One frame per picture (keyframes where asked, P frames between) as raw H.264;
-    returns the access units. Pictures (RGB pixels) are drawn one at a time as ffmpeg takes
-    them, so memory stays flat."""
+    returns the access units. Pictures (RGB pixels, or YUV 4:2:0 planes: `pixel_format`
+    yuv420p) are drawn one at a time as ffmpeg takes them, so memory stays flat."""
     width, height = size
+    expected = width * height * (3 if pixel_format == "rgb24" else 3 / 2)
 
     def frames() -> Iterator[bytes]:
         for draw in pictures:
             pixels = draw()
-            if len(pixels) != 3 * width * height:  # ffmpeg would cut the pipe into other frames
-                raise ValueError(f"a picture of {len(pixels)} bytes, not {width}x{height} RGB")
+            if len(pixels) != expected:  # ffmpeg would cut the pipe into other frames
+                raise ValueError(
+                    f"a picture of {len(pixels)} bytes, not {width}x{height} {pixel_format}"
+                )
             yield pixels
 
     forced = "+".join(f"eq(n,{index})" for index in sorted(keyframes))
@@ -80,7 +89,7 @@ def encode_pictures(
             # One thread converts the pixels to YUV: the same output, and less overhead
             # than a thread per core for the few frames a scene has (17 ms less for four).
             *("-filter_threads", "1"),
-            *("-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}"),
+            *("-f", "rawvideo", "-pix_fmt", pixel_format, "-s", f"{width}x{height}"),
             *("-r", str(fps), "-i", "pipe:0"),
             *("-force_key_frames", f"expr:{forced}"),
             *x264,
@@ -89,6 +98,7 @@ def encode_pictures(
         frames(),
         "encoding the pictures of",
         output,
+        AHEAD,
     )
     units = access_units(output.read_bytes())
     written = {index for index, unit in enumerate(units) if is_idr(unit)}
@@ -123,11 +133,15 @@ def pack_for(
     path: Path,
     cache: Cache,
     x264: list[str] = X264_ARGS,
+    pixel_format: str = "rgb24",
 ) -> Path:
     """A scene's pack file, from runs cached one by one: editing one sentence's captions
     encodes only that sentence's run (x264 writes identical parameter sets in every process,
     with `stitchable`, so runs from different processes join)."""
-    keys = [make_key("run", **run.identity, size=size, fps=fps, x264=x264) for run in runs]
+    keys = [
+        make_key("run", **run.identity, size=size, fps=fps, x264=x264, pixels=pixel_format)
+        for run in runs
+    ]
     found: dict[str, bytes] = {}
     for key in dict.fromkeys(keys):
         if (data := cache.read("run", key, "h264")) is not None:
@@ -139,7 +153,7 @@ def pack_for(
         for index in missing:
             starts.add(position)
             position += len(runs[index].pictures)
-        units = encode_pictures(pictures, starts, size, fps, path, x264)
+        units = encode_pictures(pictures, starts, size, fps, path, x264, pixel_format)
         position = 0
         for index in missing:
             count = len(runs[index].pictures)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import importlib.util
+import itertools
 import os
 import re
 import subprocess
@@ -12,6 +13,7 @@ import threading
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
+from typing import IO
 
 from pydantic import BaseModel
 
@@ -60,20 +62,38 @@ def ffmpeg_failure(stderr: str, returncode: int, doing: str, file: Path) -> Exce
     return NarrateError(f"ffmpeg failed {doing} {file}: {last}" + (f" ({hint})" if hint else ""))
 
 
-def run_ffmpeg_fed(args: list[str], feed: Iterable[bytes], doing: str, file: Path) -> str:
-    """Run ffmpeg with `feed` written to its stdin as it comes (e.g. `-i pipe:0`)."""
-    command = [ffmpeg_exe(), "-hide_banner", "-nostats", *args]
+def run_ffmpeg_fed(
+    args: list[str], feed: Iterable[bytes], doing: str, file: Path, ahead: int | None = None
+) -> str:
+    """Run ffmpeg with `feed` written to its stdin as it comes (e.g. `-i pipe:0`).
+    `ahead`: feed at most this many pictures more than ffmpeg has encoded (its progress
+    reports say how many), so that its queues do not hold a dozen large frames while the
+    encoder catches up; each is still drawn only when it can be written."""
+    follow = ["-progress", "pipe:1", "-stats_period", "0.02"] if ahead else []
+    command = [ffmpeg_exe(), "-hide_banner", "-nostats", *follow, *args]
     process = subprocess.Popen(
-        command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        command,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE if ahead else subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     stdin, stderr_pipe = process.stdin, process.stderr
     assert stdin is not None and stderr_pipe is not None
     errors: list[bytes] = []
     reader = threading.Thread(target=lambda: errors.append(stderr_pipe.read()), daemon=True)
     reader.start()
+    encoded = Encoded()
+    if ahead and process.stdout is not None:
+        threading.Thread(target=encoded.follow, args=(process.stdout,), daemon=True).start()
     try:
         with contextlib.suppress(BrokenPipeError):
-            for data in feed:
+            pictures = iter(feed)
+            for written in itertools.count():
+                if ahead:
+                    encoded.wait_for(written - ahead)
+                data = next(pictures, None)
+                if data is None:
+                    break
                 stdin.write(data)
     finally:
         with contextlib.suppress(BrokenPipeError):
@@ -84,6 +104,30 @@ def run_ffmpeg_fed(args: list[str], feed: Iterable[bytes], doing: str, file: Pat
     if returncode != 0:
         raise ffmpeg_failure(stderr, returncode, doing, file)
     return stderr
+
+
+class Encoded:
+    """How many frames ffmpeg says it has written (`-progress`)."""
+
+    def __init__(self) -> None:
+        self.frames = 0
+        self.changed = threading.Condition()
+
+    def follow(self, progress: IO[bytes]) -> None:
+        for line in progress:
+            if line.startswith(b"frame="):
+                with self.changed:
+                    self.frames = int(line[6:] or 0)
+                    self.changed.notify_all()
+        with self.changed:
+            self.frames = 1 << 62  # ffmpeg is done: wait for nothing
+            self.changed.notify_all()
+
+    def wait_for(self, frames: int) -> None:
+        """Until `frames` are written, or a moment: a report may not come until ffmpeg
+        is given more (it reports at most every 20 ms, as it writes)."""
+        with self.changed:
+            self.changed.wait_for(lambda: self.frames >= frames, timeout=0.1)
 
 
 class MediaInfo(BaseModel):

@@ -12,10 +12,13 @@ scene with one once its timing is known, since its pictures depend on it.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PIL import Image
 
@@ -35,6 +38,13 @@ from narrate.pictures.framing import TRAVEL
 from narrate.pictures.theme import Theme
 from narrate.video.encode import MOVING_ARGS, X264_ARGS, Run, pack_for
 
+if TYPE_CHECKING:
+    from narrate.pictures.photo import Look
+    from narrate.video.planes import Layer, Source
+
+# One pack with a moving photo is encoded at a time: its drawing and its encoder keep both
+# cores busy, and a second would hold another 1080p encoder and photo in memory.
+MOVING = threading.Lock()
 MOTION_RATE = 10  # pictures a second at most while a photo moves (its moves are slow)
 FADE = 0.3  # seconds of crossfade into a scene, at most (and within its lead-in)
 FADE_RATE = 10  # pictures a second of the crossfade (two pictures: 33% and 67%)
@@ -148,17 +158,37 @@ def card_and_pack(
         steps = math.ceil(TRAVEL * math.hypot(settings.width, settings.height))
         slots, holds = in_motion(slots, seconds, settings.fps, steps)
     pictures, indexes = merged(slots)
-    runs = runs_of([slot for slot, _ in fades] + pictures, theme)
     size = (settings.width, settings.height)
-    x264 = MOVING_ARGS if seconds is not None and moving else X264_ARGS
+    yuv = seconds is not None and moving
+    runs = runs_of([slot for slot, _ in fades] + pictures, theme, size, yuv)
+    x264 = MOVING_ARGS if yuv else X264_ARGS
     path = work / ".build" / f"{number:02d}.h264"
-    pack = pack_for(runs, size, settings.fps, path, cache, x264)
+    with MOVING if yuv else nullcontext():
+        pack = pack_for(runs, size, settings.fps, path, cache, x264, "yuv420p" if yuv else "rgb24")
+    give_back()
     advance()
     per_position = [0] * (slots[-1].position + 1)
     for slot in slots:
         per_position[slot.position] += 1
     fade_frames = [count for _, count in fades]
     return ScenePictures(card, pack, indexes, per_position, holds, fade_frames)
+
+
+@cache
+def malloc_trim() -> Callable[[int], int] | None:
+    import ctypes
+
+    try:
+        return ctypes.CDLL(None).malloc_trim  # type: ignore[no-any-return]
+    except (OSError, AttributeError):  # not glibc
+        return None
+
+
+def give_back() -> None:
+    """Give the memory a scene's pictures took back to the system: glibc keeps what a
+    thread frees for that thread, and a render would stay at its largest to the end."""
+    if (trim := malloc_trim()) is not None:
+        trim(0)
 
 
 def still_slots(
@@ -262,32 +292,35 @@ def previous_tail(
     return backdrops.sentences[-1] if backdrops.sentences else card
 
 
-def runs_of(pictures: list[Slot], theme: Theme) -> list[Run]:
-    """The pictures as runs: a new run (a keyframe) where each sentence's pictures begin."""
+def runs_of(pictures: list[Slot], theme: Theme, size: tuple[int, int], yuv: bool) -> list[Run]:
+    """The pictures as runs: a new run (a keyframe) where each sentence's pictures begin.
+    `yuv`: pictures as YUV 4:2:0 planes (a pack with a moving photo), else RGB."""
     runs: list[Run] = []
-    strips = Strips(theme)
+    strips = Strips(theme, size)
     for index, slot in enumerate(pictures):
         if index == 0 or slot.sentence != pictures[index - 1].sentence:
             runs.append(Run({"pictures": [], "theme": theme.model_dump()}, []))
         pictures_of_run = runs[-1].identity["pictures"]
         assert isinstance(pictures_of_run, list)
         pictures_of_run.append(slot.identity())
-        runs[-1].pictures.append(painter(slot, strips))
+        runs[-1].pictures.append(painter(slot, strips, yuv))
     return runs
 
 
 class Strips:
-    """Caption strips. Over a still backdrop, drawn over it; over a moving one, drawn once
-    per caption (over black and over white, which tells what the strip adds and how much of
-    the picture shows through) and laid over each picture: drawing the text takes longer
-    than the photo's frame."""
+    """Caption strips, and what a moving photo's pictures are made of. Over a still
+    backdrop, a strip is drawn over it; over a moving one, the strip and the photo's own
+    stamps (caption line, logo) are drawn once per caption as a layer (video/planes.py)
+    laid over each picture: drawing text takes longer than the photo's picture."""
 
-    def __init__(self, theme: Theme) -> None:
-        self.theme = theme
-        # the caption being laid (pictures come in order: one at a time is kept)
-        self.made: dict[tuple[tuple[str, ...], tuple[int, int]], tuple[int, Any, Any]] = {}
+    def __init__(self, theme: Theme, size: tuple[int, int]) -> None:
+        self.theme, self.size = theme, size
         self.backdrop: Backdrop | None = None
         self.fading: Backdrop | None = None
+        # the moving photo being shown, as planes, and its layer for the caption being laid
+        # (pictures come in order: one of each is kept)
+        self.source: tuple[object, Source] | None = None
+        self.layer: tuple[tuple[object, tuple[str, ...] | None], Layer] | None = None
 
     def showing(self, backdrop: Backdrop, fading: Backdrop | None) -> None:
         """The pictures have moved on to `backdrop` (faded in from `fading`): the ones
@@ -296,32 +329,49 @@ class Strips:
         for before in (self.backdrop, self.fading):
             if before is not None and before is not backdrop and before is not fading:
                 before.forget()
+                self.source = self.layer = None
         self.backdrop, self.fading = backdrop, fading
 
     def drawn(self, image: Image.Image, cue: tuple[str, ...]) -> tuple[int, bytes]:
         top, strip = caption_strip(image, list(cue), self.theme)
         return top, pixels_of(strip)
 
-    def laid(self, image: Image.Image, cue: tuple[str, ...]) -> tuple[int, bytes]:
-        import numpy as np  # only for moving pictures
+    def moving(self, slot: Slot) -> bytes | None:
+        """A moving photo's picture at slot.t as YUV 4:2:0 (None: it cannot be decoded)."""
+        from narrate.video.planes import Source, picture
 
-        key = (cue, image.size)
-        if key not in self.made:
-            self.made.clear()
-            top, on_black = caption_strip(Image.new("RGB", image.size), list(cue), self.theme)
-            white = Image.new("RGB", image.size, (255, 255, 255))
-            _, on_white = caption_strip(white, list(cue), self.theme)
-            black_pixels = np.asarray(on_black, dtype=np.float32)
-            through = (np.asarray(on_white, dtype=np.float32) - black_pixels) / 255
-            self.made[key] = (top, black_pixels, through)
-        top, added, through = self.made[key]
-        under = image.crop((0, top, image.width, top + added.shape[0]))
-        strip = added + through * np.asarray(under, dtype=np.float32) + 0.5
-        return top, strip.astype(np.uint8).tobytes()
+        parts = slot.backdrop.parts() if slot.backdrop.parts is not None else None
+        if parts is None:
+            return None
+        photo, look = parts
+        if self.source is None or self.source[0] is not look:
+            self.source = (look, Source.of(look.image))
+        if self.layer is None or self.layer[0] != (look, slot.cue):
+            self.layer = ((look, slot.cue), self.layer_for(look, slot.cue))
+        return picture(self.source[1], photo.region(slot.t), self.size, self.layer[1])
+
+    def layer_for(self, look: Look, cue: tuple[str, ...] | None) -> Layer:
+        """The look's stamps and the caption's strip, drawn over black and over white (one
+        at a time, keeping only the boxes they cover)."""
+        from narrate.video.planes import joined, layer_of
+
+        drawn: list[list[Image.Image]] = []
+        boxes = [stamp.box for stamp in look.stamps]
+        for colour in ((0, 0, 0), (255, 255, 255)):
+            canvas = Image.new("RGB", self.size, colour)
+            for stamp in look.stamps:
+                canvas.paste(stamp.colour, stamp.position, stamp.mask)
+            if cue is not None:
+                top, strip = caption_strip(canvas, list(cue), self.theme)
+                canvas.paste(strip, (0, top))
+                boxes.append((0, top, strip.width, top + strip.height))
+            boxes = joined(boxes, self.size)
+            drawn.append([canvas.crop(box) for box in boxes])
+        return layer_of(boxes, drawn[0], drawn[1])
 
 
-def painter(slot: Slot, strips: Strips) -> Callable[[], bytes]:
-    """A slot's RGB pixels, drawn when the encoder takes them."""
+def painter(slot: Slot, strips: Strips, yuv: bool) -> Callable[[], bytes]:
+    """A slot's pixels (RGB, or YUV 4:2:0 when `yuv`), drawn when the encoder takes them."""
 
     def paint() -> bytes:
         strips.showing(slot.backdrop, slot.fade[0] if slot.fade else None)
@@ -333,9 +383,17 @@ def painter(slot: Slot, strips: Strips) -> Callable[[], bytes]:
             pixels = slot.backdrop.pixels(slot.t)
         if slot.cue is None:
             return pixels
-        lay = strips.laid if slot.backdrop.moving else strips.drawn
-        top, strip = lay(image, slot.cue)
-        row = 3 * image.width
-        return b"".join((pixels[: top * row], strip, pixels[top * row + len(strip) :]))
+        top, strip = strips.drawn(image, slot.cue)
+        row, whole = 3 * image.width, memoryview(pixels)  # slices of it are not copies
+        return b"".join((whole[: top * row], strip, whole[top * row + len(strip) :]))
 
-    return paint
+    def paint_yuv() -> bytes:
+        from narrate.video.planes import i420
+
+        if slot.fade is None and slot.backdrop.moving:
+            strips.showing(slot.backdrop, None)
+            if (made := strips.moving(slot)) is not None:
+                return made
+        return i420(paint(), strips.size)
+
+    return paint_yuv if yuv else paint
