@@ -195,3 +195,35 @@ def test_an_espeak_variant_speaks_with_another_voice(tmp_path, real_engine):
         assert str(exc).startswith("unknown voice variant 'f9' (espeak-ng's: f1 to f5 female")
     else:
         raise AssertionError("an unknown variant must be refused")
+
+
+OWNED = """
+import time
+from pathlib import Path
+from narrate.speech import worker as speaker
+
+def gone(pid):  # exited (a zombie until close() reaps it)
+    for _ in range(100):
+        if Path(f"/proc/{pid}/status").read_text().split("State:")[1].split()[0] == "Z":
+            return True
+        time.sleep(0.02)
+    return False
+
+with speaker.speaking(None) as own:
+    own.voices()
+    speaker.all_said(own)  # one the render started is stopped once all is said
+    stopped = gone(own.pid)
+given = speaker.WorkerEngine()
+given.voices()
+speaker.all_said(given)  # a worker handed to a render is the caller's: left running
+print(stopped, given.voices() != [])
+given.close()
+"""
+
+
+def test_a_renders_own_worker_stops_once_all_is_said():
+    result = subprocess.run(
+        [sys.executable, "-c", OWNED], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True"]

@@ -90,6 +90,7 @@ class WorkerEngine:
         self._local: TTSEngine | None = None
         self._started: dict[tuple[object, ...], Future[bytes]] = {}
         self._closed = False
+        self.render_owned = False  # started by speaking() for one render: all_said stops it
         self.told = False
         self.choice: EngineChoice | None = None  # None: the default engine
         if told:
@@ -294,10 +295,12 @@ def stop_early() -> None:
 
 
 def all_said(engine: TTSEngine) -> None:
-    """Every sentence is spoken: a worker is stopped now, its memory given back while the
-    pictures encode (it is not asked for anything more)."""
-    if isinstance(engine, WorkerEngine):
-        engine.close()
+    """Every sentence is spoken: a worker is told to stop now, its memory given back while
+    the pictures encode (it is not asked for anything more; close() waits for it later)."""
+    if isinstance(engine, WorkerEngine) and engine.render_owned and not engine._closed:
+        import signal
+
+        os.kill(engine.pid, signal.SIGTERM)
 
 
 @contextlib.contextmanager
@@ -326,6 +329,7 @@ def speaking(engine: TTSEngine | None, choice: EngineChoice | None = None) -> It
     if worker is None and can_fork():
         worker = WorkerEngine(choice)
     if worker is not None:
+        worker.render_owned = True
         try:
             yield worker
         finally:
