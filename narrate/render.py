@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -30,6 +29,7 @@ from narrate.speech.speak import prepare, speak
 from narrate.speech.timing import block_samples, time_scenes
 from narrate.speech.worker import all_said, speaking, stopped_on_failure
 from narrate.video.chapters import write_chapters_txt, write_chapters_vtt
+from narrate.video.encode import ENCODERS
 from narrate.video.sound import Bed, audio_block_for, block_key
 from narrate.video.timeline import seconds, timeline
 
@@ -203,10 +203,8 @@ def render_with(
             # A scene with a moving photo is drawn once it is spoken: its pictures follow
             # its speech (video/packs.py).
             later = {n for n in order if needs_timing(script, n, settings)}
-            gate = Gate()
             visuals = {
                 number: pool.submit(
-                    gate.through,
                     card_and_pack,
                     script,
                     number,
@@ -226,24 +224,17 @@ def render_with(
                 if number in later:
                     places = seconds(speech, settings, number == total)
                     visuals[number] = pool.submit(
-                        gate.through, card_and_pack, script, number, settings, theme, work, cache,
+                        card_and_pack, script, number, settings, theme, work, cache,
                         steps.advance, places, warn,
                     )  # fmt: skip
 
             sound = Sound(sounds, steps, settings, total, build, cache, spoken)
-            speeches = speak(
-                script,
-                settings,
-                engine,
-                work / "audio",
-                cache,
-                steps.advance,
-                sound.spoken,
-                order=spoken_order,
-                warn=warn,
-            )
+            with ENCODERS.narrowed():  # one x264 at a time while the narration is spoken
+                speeches = speak(
+                    script, settings, engine, work / "audio", cache, steps.advance,
+                    sound.spoken, order=spoken_order, warn=warn,
+                )  # fmt: skip
             all_said(engine)
-            gate.opened()
             timed = time_scenes(script, speeches, settings)
             blocks = [sound.blocks[n] for n in range(1, total + 1)]
             beds = [sound.beds[n] for n in range(1, total + 1)]
@@ -352,25 +343,6 @@ def with_step(steps: Stage, function: Callable[..., T], *args: Any) -> T:
     result = function(*args)
     steps.advance()
     return result
-
-
-class Gate:
-    """Scenes' pictures one at a time while the narration is spoken (the speech worker and
-    one encoder keep both cores busy: a second 1080p encoder would only add its memory),
-    then as many at once as the pool has threads."""
-
-    def __init__(self) -> None:
-        self.turn = threading.Lock()
-        self.open = False
-
-    def through(self, function: Callable[..., T], *args: Any) -> T:
-        if self.open:
-            return function(*args)
-        with self.turn:
-            return function(*args)
-
-    def opened(self) -> None:
-        self.open = True
 
 
 def card_and_pack(*args: Any) -> ScenePictures:

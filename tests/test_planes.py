@@ -12,9 +12,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from narrate.render import Gate
 from narrate.video import planes
-from narrate.video.encode import MOVING_ARGS, encode_pictures
+from narrate.video.encode import MOVING_ARGS, Encoders, encode_pictures
 from narrate.video.ffmpeg import run_ffmpeg_fed
 
 SIZE = (320, 180)
@@ -147,27 +146,28 @@ def test_pictures_are_drawn_only_a_few_ahead_of_the_encoder(tmp_path):
     assert drawn_at[-1] - started > 0.85 * took
 
 
-def test_the_gate_lets_one_through_until_it_opens():
-    gate, inside, most = Gate(), [0], [0]
+def test_one_encoder_at_a_time_while_narrowed():
+    encoders, inside, most = Encoders(), [0], [0]
     lock = threading.Lock()
 
     def job() -> None:
-        with lock:
-            inside[0] += 1
-            most[0] = max(most[0], inside[0])
-        time.sleep(0.05)
-        with lock:
-            inside[0] -= 1
+        with encoders.turn():
+            with lock:
+                inside[0] += 1
+                most[0] = max(most[0], inside[0])
+            time.sleep(0.05)
+            with lock:
+                inside[0] -= 1
 
     def run_four() -> int:
         most[0] = 0
-        threads = [threading.Thread(target=gate.through, args=(job,)) for _ in range(4)]
+        threads = [threading.Thread(target=job) for _ in range(4)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
         return most[0]
 
-    assert run_four() == 1
-    gate.opened()
+    with encoders.narrowed():
+        assert run_four() == 1
     assert run_four() > 1

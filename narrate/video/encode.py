@@ -11,7 +11,9 @@ longer depends on how long anything is on screen.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,6 +48,35 @@ MOVING_ARGS = [("superfast" if arg == "veryfast" else arg) for arg in X264_ARGS]
 # Pictures fed to x264 ahead of those it has encoded: enough to keep it busy, few enough that
 # ffmpeg's queues do not hold a dozen 1080p frames (50 MB) when the pictures come faster.
 AHEAD = 4
+
+
+class Encoders:
+    """How many x264 processes may run at once: as many as the pool has threads, or one
+    while `narrowed`: a render narrows it while its narration is spoken (the speech worker and
+    one encoder keep both cores busy; a second 1080p encoder would only add its 90 MB)."""
+
+    def __init__(self) -> None:
+        self.one = threading.Lock()
+        self.narrow = 0
+
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        if not self.narrow:
+            yield
+            return
+        with self.one:
+            yield
+
+    @contextmanager
+    def narrowed(self) -> Iterator[None]:
+        self.narrow += 1
+        try:
+            yield
+        finally:
+            self.narrow -= 1
+
+
+ENCODERS = Encoders()
 
 
 @dataclass
@@ -83,23 +114,24 @@ def encode_pictures(
             yield pixels
 
     forced = "+".join(f"eq(n,{index})" for index in sorted(keyframes))
-    run_ffmpeg_fed(
-        [
-            "-y",
-            # One thread converts the pixels to YUV: the same output, and less overhead
-            # than a thread per core for the few frames a scene has (17 ms less for four).
-            *("-filter_threads", "1"),
-            *("-f", "rawvideo", "-pix_fmt", pixel_format, "-s", f"{width}x{height}"),
-            *("-r", str(fps), "-i", "pipe:0"),
-            *("-force_key_frames", f"expr:{forced}"),
-            *x264,
-            *("-an", "-fflags", "+bitexact", "-f", "h264", str(output)),
-        ],
-        frames(),
-        "encoding the pictures of",
-        output,
-        AHEAD,
-    )
+    with ENCODERS.turn():
+        run_ffmpeg_fed(
+            [
+                "-y",
+                # One thread converts the pixels to YUV: the same output, and less overhead
+                # than a thread per core for the few frames a scene has (17 ms less for four).
+                *("-filter_threads", "1"),
+                *("-f", "rawvideo", "-pix_fmt", pixel_format, "-s", f"{width}x{height}"),
+                *("-r", str(fps), "-i", "pipe:0"),
+                *("-force_key_frames", f"expr:{forced}"),
+                *x264,
+                *("-an", "-fflags", "+bitexact", "-f", "h264", str(output)),
+            ],
+            frames(),
+            "encoding the pictures of",
+            output,
+            AHEAD,
+        )
     units = access_units(output.read_bytes())
     written = {index for index, unit in enumerate(units) if is_idr(unit)}
     if len(units) != len(pictures) or written != keyframes:
