@@ -5,7 +5,9 @@ centre (Ken Burns), the caption and credit as a lower line above the caption zon
 Made to be drawn many times a second (pictures/backdrops.py, video/packs.py):
 - load_photo decodes once (a JPEG reduced while decoding: Image.draft) and keeps only the
   pixels the move shows, at the scale of its end, so a frame is one resize of that (BOX,
-  at most 1.05:1, which is exact area averaging: smooth sub-pixel motion, no shimmer).
+  at most 1.05:1, which is exact area averaging: smooth sub-pixel motion, no shimmer). The
+  many pictures of a move are made from the same Look by video/planes.py instead, as YUV
+  planes (OpenCV, bilinear): photo_frame draws the still ones (--no-motion, crossfades).
 - The text and logo are drawn once per shot (a `Look`, kept in the Photo) and pasted into each
   frame through their masks; the scrim under the text is baked into the Look's copy of the
   pixels, dark enough where the text is for every t of the move, so no frame blends it.
