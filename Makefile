@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,neural]'  # neural: the Piper voice
+	$(BIN)/python -m pip install --quiet -e '.[dev,neural,export]'  # neural: the Piper voice; export: --export
 	touch $(STAMP)
 
 render: $(STAMP)

@@ -40,8 +40,11 @@ DEFAULTS: dict[str, Any] = {
     "sentence_pause": 0.35,
     "captions": True,
     "motion": True,
+    "check": False,  # `narrate check` after each render (--check)
+    "max_duration": None,
     "music": None,
     "ending": None,
+    "export": None,
     "lexicon": None,
     "cache_dir": None,
     "jobs": None,
@@ -61,8 +64,11 @@ KINDS = {
     "sentence_pause": ("seconds", "0.35"),
     "captions": ("switch", "false"),
     "motion": ("switch", "false"),
+    "check": ("switch", "true"),
+    "max_duration": ("seconds", "60"),
     "music": ("text", '"bed"'),
     "ending": ("text", '"Read the full story at example.com"'),
+    "export": ("text", '"otio,fcpxml"'),
     "lexicon": ("path", '"lexicon.txt"'),
     "cache_dir": ("path", '"cache"'),
     "jobs": ("whole", "4"),
@@ -90,7 +96,8 @@ CONFIG_FILE = "narrate.toml"
 
 def flag(key: str) -> str:
     switch = KINDS.get(key, ("",))[0] == "switch"
-    return "--no-" + key if switch else "--" + key.replace("_", "-")
+    on = DEFAULTS.get(key) is True  # a switch that is on by default is turned off
+    return "--no-" + key if switch and on else "--" + key.replace("_", "-")
 
 
 def shorten(text: str, limit: int = 40) -> str:
@@ -135,7 +142,7 @@ def seconds(text: str) -> float | None:
 def fits(key: str, value: Any) -> bool:
     """Whether a narrate.toml value is of the setting's kind (not yet whether it is in range)."""
     kind = KINDS[key][0]
-    if key == "size" and isinstance(value, list):  # size = ["16:9", "9:16"]
+    if key in ("size", "export") and isinstance(value, list):  # size = ["16:9", "9:16"]
         return all(isinstance(item, str) for item in value)
     if kind == "whole":
         return isinstance(value, int) and not isinstance(value, bool)
@@ -146,17 +153,25 @@ def fits(key: str, value: Any) -> bool:
     return isinstance(value, bool if kind == "switch" else str)
 
 
-def problem(key: str) -> str:
-    """What a good value of `key` is, as the end of an error message."""
+def bounds(field: str) -> tuple[float, float]:
+    """The least and the greatest value of a numeric field of Settings."""
     from narrate.models import Settings
 
+    rules = Settings.model_fields[field].metadata
+    return next(r.ge for r in rules if hasattr(r, "ge")), next(
+        r.le for r in rules if hasattr(r, "le")
+    )
+
+
+def problem(key: str) -> str:
+    """What a good value of `key` is, as the end of an error message."""
     kind = KINDS[key][0]
     field = {"pause": "scene_pause"}.get(key, key)
     if key == "size":
-        (width, most), (height, _) = Settings.bounds("width"), Settings.bounds("height")
+        (width, most), (height, _) = bounds("width"), bounds("height")
         return f"must be from {width:g}x{height:g} up to {most:g} on a side"
     if kind in ("whole", "seconds"):
-        low, high = JOBS if key == "jobs" else Settings.bounds(field)
+        low, high = JOBS if key == "jobs" else bounds(field)
         unit = " (words a minute)" if key == "rate" else ""
         return f"must be {KIND_WORDS[kind]} from {low:g} to {high:g}{unit}"
     return f"must be {KIND_WORDS[kind]}"
@@ -193,7 +208,7 @@ class Config:
     def variants(self) -> list[Variant]:
         """Settings for each size asked for; a bad size, or two of one shape (they would
         share a folder), stops here, named as written."""
-        from narrate.models import shape_of
+        from narrate.publish import shape_of
 
         variants: list[Variant] = []
         for size in self.sizes():
@@ -242,8 +257,10 @@ class Config:
                 paragraph_pause=values["sentence_pause"] * 2,
                 captions=values["captions"],
                 motion=values["motion"],
+                max_duration=values["max_duration"],
                 music=values["music"],
                 ending=values["ending"],
+                export=self.exports(),
                 lexicon=values["lexicon"],
                 logo=brand.pop("logo", None),
                 brand=brand,
@@ -272,6 +289,23 @@ class Config:
             if reason := model_problem(settings.voice_model):
                 self.fail("voice_model", reason)
         return settings
+
+    def exports(self) -> list[str]:
+        """The timelines asked for (--export otio,fcpxml), each a format, its adapter there."""
+        names = [item.strip() for item in str(self.values["export"] or "").split(",")]
+        names = list(dict.fromkeys(name for name in names if name))
+        if not names:
+            return []
+        from narrate.video.editorial import FORMATS, missing
+
+        for name in names:
+            if name not in FORMATS:
+                self.fail(
+                    "export", f"{name!r} is not a timeline format (choose: {', '.join(FORMATS)})"
+                )
+        if problem := missing(names):
+            self.fail("export", problem)
+        return names
 
     def engine(self) -> str:
         """The engine: as given, else piper when a voice model is (a Piper voice's file)."""
@@ -317,8 +351,9 @@ def read_config(path: Path | None) -> tuple[dict[str, Any], dict[str, str], str 
     here = path.parent
     for key in PATHS & set(data):
         data[key] = here / data[key]
-    if isinstance(data.get("size"), list):  # size = ["16:9", "9:16"]: as --size writes it
-        data["size"] = ",".join(data["size"])
+    for key in ("size", "export"):  # size = ["16:9", "9:16"]: as --size writes it
+        if isinstance(data.get(key), list):
+            data[key] = ",".join(data[key])
     if data.get("music") not in (None, "bed"):
         data["music"] = str(here / data["music"])
     if "brand" in data:

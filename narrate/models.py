@@ -8,7 +8,6 @@ measured timing filled in.
 
 from __future__ import annotations
 
-import math
 import re
 from pathlib import Path
 from typing import Any, Literal
@@ -29,6 +28,7 @@ ENGINE_NAME = r"^[a-z0-9_-]{1,40}$"  # a name in speech/engine.py's registry
 BRAND_COLOURS = (
     "accent", "accent_text", "background", "background_bottom", "muted", "text", "track",
 )  # fmt: skip
+Export = Literal["otio", "fcpxml", "xml", "edl"]  # editorial timelines (video/editorial.py)
 
 
 class Section(BaseModel):
@@ -95,6 +95,7 @@ class Article(BaseModel):
     rate: int | None = None
     theme: str | None = None
     engine: str | None = None
+    max_duration: float | None = None  # seconds: a shorter cut (article/cut.py)
     # What the article holds besides its words. `paragraph` counts the lede's paragraphs,
     # then each section's, from 0 (the plan counts them per scene).
     quotes: list[Quote] = Field(default_factory=list)  # block quotations
@@ -196,6 +197,22 @@ class Scene(BaseModel):
         return self
 
 
+class LeftOut(BaseModel):
+    """A sentence a shorter cut left out of a scene it kept (`scene`: that scene's heading)."""
+
+    model_config = ConfigDict(extra="forbid")
+    scene: str
+    text: str = Field(min_length=1)
+
+
+class Cut(BaseModel):
+    """What a shorter cut (article/cut.py) left out: scenes as planned, sentences of others."""
+
+    model_config = ConfigDict(extra="forbid")
+    scenes: list[Scene] = Field(default_factory=list)
+    sentences: list[LeftOut] = Field(default_factory=list)
+
+
 class Script(BaseModel):
     """The scene plan: editable by hand, rendered as is."""
 
@@ -216,6 +233,8 @@ class Script(BaseModel):
     rate: int | None = Field(None, ge=80, le=450)
     theme: str | None = None
     engine: str | None = Field(None, pattern=ENGINE_NAME)
+    max_duration: float | None = Field(None, gt=0)  # seconds: a shorter cut (front matter)
+    cut: Cut | None = None  # what that cut left out: a script with one is not cut again
     # Filled in by a render.
     duration: float | None = None
     video: str | None = None
@@ -226,9 +245,7 @@ class Script(BaseModel):
     @field_validator("title")
     @classmethod
     def _title_not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("must not be blank")
-        return value.strip()
+        return Scene._not_blank(value)
 
     @field_validator("language")
     @classmethod
@@ -310,6 +327,8 @@ class Settings(BaseModel):
     logo: Path | None = Field(None, description="an image for the opening card")
     music: str | None = Field(None, description="'bed' for the bundled bed, or an audio file")
     ending: str | None = Field(None, max_length=300, description="the ending card's own line")
+    max_duration: float | None = Field(None, ge=5, le=14400, description="seconds: a shorter cut")
+    export: list[Export] = Field(default_factory=list, description="timelines for an editor")
 
     @field_validator("width", "height")
     @classmethod
@@ -344,15 +363,7 @@ class Settings(BaseModel):
     def size(self) -> str:
         return f"{self.width}x{self.height}"
 
-    @classmethod
-    def bounds(cls, field: str) -> tuple[float, float]:
-        """The least and the greatest value of a numeric field."""
-        rules = cls.model_fields[field].metadata
-        return next(r.ge for r in rules if hasattr(r, "ge")), next(
-            r.le for r in rules if hasattr(r, "le")
-        )
-
-    def merged(self, own: dict[str, str | int | None], where: str) -> Settings:
+    def merged(self, own: dict[str, str | float | None], where: str) -> Settings:
         """These settings with an article's own ones (`voice`, `rate`, `theme`; None: not
         given) laid over them, checked exactly as the command line's are. A NarrateError
         names the value as `where` wrote it ("a.md: front matter theme '../x'")."""
@@ -387,18 +398,6 @@ def parse_size(text: str) -> tuple[int, int]:
         raise ValueError("must look like 1920x1080, or be 16:9, 9:16 or 1:1")
     width, height = (part.lstrip("0") or "0" for part in match.groups())
     return min(int(width[:7]), 10**6), min(int(height[:7]), 10**6)
-
-
-def shape_of(width: int, height: int) -> str:
-    """A video's shape as people name it: a format (16:9, 9:16, 1:1) for a size within 1% of
-    its ratio (854x480 is 16:9), else the ratio in lowest terms when both are at most 32
-    (4:5), else the size itself (2560x1080). A render's folder is named by it."""
-    for name, (w, h) in FORMATS.items():
-        if abs(width * h - height * w) <= 0.01 * height * w:
-            return name
-    common = math.gcd(width, height) or 1
-    low = (width // common, height // common)
-    return f"{low[0]}:{low[1]}" if max(low) <= 32 else f"{width}x{height}"
 
 
 def slugify(text: str, max_length: int = 60) -> str:

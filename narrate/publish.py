@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import math
 import os
 import shutil
 import signal
@@ -223,11 +224,23 @@ PUBLISHED: list[Path] = []  # render folders this process moved into place, in o
 def folder_name(slug: str, width: int, height: int) -> str:
     """A render's folder: the slug for the default shape, 16:9 at any size (so the links to
     it keep working), else the slug and the shape (`<slug>-9x16`, `<slug>-1x1`,
-    `<slug>-4x5`, `<slug>-2560x1080`: models.shape_of), so each shape of a story is kept."""
-    from narrate.models import shape_of  # loaded by the render already
-
+    `<slug>-4x5`, `<slug>-2560x1080`: shape_of), so each shape of a story is kept."""
     shape = shape_of(width, height)
     return slug if shape == "16:9" else f"{slug}-{shape.replace(':', 'x')}"
+
+
+def shape_of(width: int, height: int) -> str:
+    """A video's shape as people name it: a format (16:9, 9:16, 1:1) for a size within 1% of
+    its ratio (854x480 is 16:9), else the ratio in lowest terms when both are at most 32
+    (4:5), else the size itself (2560x1080). A render's folder is named by it."""
+    from narrate.models import FORMATS  # loaded by the render already
+
+    for name, (w, h) in FORMATS.items():
+        if abs(width * h - height * w) <= 0.01 * height * w:
+            return name
+    common = math.gcd(width, height) or 1
+    low = (width // common, height // common)
+    return f"{low[0]}:{low[1]}" if max(low) <= 32 else f"{width}x{height}"
 
 
 def move_into_place(work: Path, destination: Path) -> Path:

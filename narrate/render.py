@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from narrate.article.cut import fit
 from narrate.article.plan import plan_scenes
 from narrate.article.read import read_article, read_bytes
 from narrate.cache import Cache
@@ -93,6 +94,8 @@ def plan_only(script: Script) -> Script:
         rate=script.rate,
         theme=script.theme,
         engine=script.engine,
+        max_duration=script.max_duration,
+        cut=script.cut,  # the user's choice: not cut again (article/cut.py)
         scenes=[
             scene.model_copy(
                 update={
@@ -133,17 +136,22 @@ def render(
     settings = own_settings(script, settings, source)
     choice = EngineChoice(settings.engine, settings.voice_model, cache.root)
     with speaking(engine, choice) as speaker:
-        return render_with(
-            script, source, settings, speaker, progress or Progress(enabled=False), cache,
-            jobs, warn,
-        )  # fmt: skip
+
+        def attempt(cut: Script) -> RenderResult:  # --max-duration: article/cut.py
+            return render_with(
+                cut, source, settings, speaker, progress or Progress(enabled=False), cache,
+                jobs, warn,
+            )  # fmt: skip
+
+        return fit(script, settings, attempt, str(source))
 
 
 def own_settings(script: Script, settings: Settings, source: Path) -> Settings:
     """The article's own voice, rate, theme and engine (front matter) laid over the command
     line's, checked as those are: a theme is a bundled theme's name and an engine a
     registered one's, never a path; an article never chooses a voice model file."""
-    own = {"voice": script.voice, "rate": script.rate, "theme": script.theme}
+    own: dict[str, str | float | None] = {"voice": script.voice, "rate": script.rate}
+    own |= {"theme": script.theme, "max_duration": script.max_duration}
     where = f"{source}:" if source.suffix.lower() == ".json" else f"{source}: front matter"
     if script.engine is not None and script.engine != settings.engine:
         if script.engine not in ENGINES:
@@ -275,6 +283,10 @@ def render_with(
         finished = record(timed, settings, video, speeches, cards)
         json_text = finished.model_dump_json(indent=2) + "\n"
         (work / "script.json").write_text(json_text, encoding="utf-8")
+        if settings.export:  # timelines for an editor, beside the MP4
+            from narrate.video.editorial import export_timelines
+
+            export_timelines(work, finished, settings, stills)
         where = folder_name(timed.slug, settings.width, settings.height)
         folder = move_into_place(work, settings.out_dir / where)
     return RenderResult(folder=folder, video=folder / video.name, script=finished)

@@ -79,8 +79,8 @@ def test_bad_option_gives_one_line_naming_it(tmp_path, monkeypatch, capsys, comm
         (["confgi"], "unknown command 'confgi' (did you mean config?)"),
         (
             ["frobnicate"],
-            "unknown command 'frobnicate'; commands: render, config, script, voices, doctor, "
-            "studio",
+            "unknown command 'frobnicate'; commands: render, config, script, voices, check, "
+            "doctor, studio",
         ),
         (["script", "a.md", "b.md"], "unexpected argument 'b.md' (see `narrate script --help`)"),
         (

@@ -108,6 +108,7 @@ def parse_markdown(text: str) -> Blocks:
                 ("rate", "rate"),
                 ("theme", "theme"),
                 ("engine", "engine"),
+                ("max_duration", "max_duration"),
             )  # fmt: skip
             if meta.get(source)
         },

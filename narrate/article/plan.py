@@ -66,6 +66,7 @@ def plan_scenes(article: Article) -> Script:
         rate=article.rate,
         theme=article.theme,
         engine=article.engine,
+        max_duration=article.max_duration,
     )
 
 

@@ -163,6 +163,10 @@ def apply_meta(article: Article, meta: dict[str, str], path: Path) -> None:
         if not re.fullmatch(r"[0-9]{1,3}", rate) or not 80 <= int(rate) <= 450:
             raise NarrateError(f"{path}: front matter rate must be 80 to 450 words a minute")
         article.rate = int(rate)
+    if seconds := meta.get("max_duration", "").strip():  # a shorter cut: article/cut.py
+        if not re.fullmatch(r"[0-9]{1,5}(\.[0-9]{1,3})?", seconds):
+            raise NarrateError(f"{path}: front matter max_duration must be seconds, like 60")
+        article.max_duration = float(seconds)
 
 
 def build_article(blocks: Blocks, fallback_title: str) -> Article:
