@@ -53,9 +53,7 @@ AHEAD = 4
 class Encoders:
     """How many x264 processes may run at once: as many as the pool has threads, or one
     while `narrowed`: a render narrows it while its narration is spoken (the speech worker and
-    one encoder keep both cores busy; a second 1080p encoder would only add its 90 MB), and
-    then at a lower priority (`nice`), so that the speech, which the render waits for, is
-    not slowed by pictures that can wait."""
+    one encoder keep both cores busy; a second 1080p encoder would only add its 90 MB)."""
 
     def __init__(self) -> None:
         self.one = threading.Lock()
@@ -68,10 +66,6 @@ class Encoders:
             return
         with self.one:
             yield
-
-    @property
-    def nice(self) -> int:
-        return 10 if self.narrow else 0
 
     @contextmanager
     def narrowed(self) -> Iterator[None]:
@@ -137,7 +131,6 @@ def encode_pictures(
             "encoding the pictures of",
             output,
             AHEAD,
-            ENCODERS.nice,
         )
     units = access_units(output.read_bytes())
     written = {index for index, unit in enumerate(units) if is_idr(unit)}

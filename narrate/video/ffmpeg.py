@@ -63,18 +63,12 @@ def ffmpeg_failure(stderr: str, returncode: int, doing: str, file: Path) -> Exce
 
 
 def run_ffmpeg_fed(
-    args: list[str],
-    feed: Iterable[bytes],
-    doing: str,
-    file: Path,
-    ahead: int | None = None,
-    nice: int = 0,
+    args: list[str], feed: Iterable[bytes], doing: str, file: Path, ahead: int | None = None
 ) -> str:
     """Run ffmpeg with `feed` written to its stdin as it comes (e.g. `-i pipe:0`).
     `ahead`: feed at most this many pictures more than ffmpeg has encoded (its progress
     reports say how many), so that its queues do not hold a dozen large frames while the
-    encoder catches up; each is still drawn only when it can be written. `nice`: run it at
-    that lower priority (work that must not slow down the speech being made meanwhile)."""
+    encoder catches up; each is still drawn only when it can be written."""
     follow = ["-progress", "pipe:1", "-stats_period", "0.02"] if ahead else []
     command = [ffmpeg_exe(), "-hide_banner", "-nostats", *follow, *args]
     process = subprocess.Popen(
@@ -83,9 +77,6 @@ def run_ffmpeg_fed(
         stdout=subprocess.PIPE if ahead else subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    if nice:
-        with contextlib.suppress(OSError):  # it may have ended already
-            os.setpriority(os.PRIO_PROCESS, process.pid, nice)
     stdin, stderr_pipe = process.stdin, process.stderr
     assert stdin is not None and stderr_pipe is not None
     errors: list[bytes] = []
