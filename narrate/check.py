@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from narrate.video.ffmpeg import MediaInfo
     from narrate.video.measure import Measured, Span
 
+# ffmpeg's tty demuxer shows any text file as a video of its characters
+TEXT_AS_VIDEO = ("ansi", "bintext", "xbin", "idf")
 DRIFT_MS = 100.0
 LOUDNESS_RANGE = 1.5  # LU either side of TARGET_LUFS
 TRUE_PEAK = -1.0  # dBTP
@@ -238,7 +240,7 @@ def check(path: Path) -> list[Verdict]:
         info = probe(target.video)
     except NarrateError:
         raise NarrateError(f"{target.video}: not a video (ffmpeg cannot read it)") from None
-    if info.video_codec is None:
+    if info.video_codec is None or info.video_codec in TEXT_AS_VIDEO:
         raise NarrateError(f"{target.video}: not a video (no picture in it)")
     if info.audio_codec is None:
         raise NarrateError(f"{target.video}: no sound in it to check the captions against")

@@ -113,6 +113,19 @@ def test_a_text_file_named_mp4_is_one_line_and_exit_2(tmp_path, capsys):
     assert err == f"narrate: error: {fake}: not a video (ffmpeg cannot read it)\n"
 
 
+def test_a_text_file_is_not_a_video(tmp_path, capsys):
+    article = tmp_path / "story.txt"  # ffmpeg reads text as a video of its characters
+    article.write_text("A headline\n\nA paragraph of the story.\n", encoding="utf-8")
+    article.with_suffix(".srt").write_text("1\n00:00:00,000 --> 00:00:01,000\nHi.\n")
+    code, lines, err = run(capsys, str(article))
+    assert (code, lines) == (2, [])
+    assert err.startswith(f"narrate: error: {article}: not a video (")
+    assert err.count("\n") == 1
+    longer = Path(__file__).resolve().parents[1] / "assets" / "examples" / "telegram-backdoor.txt"
+    code, _, err = run(capsys, str(longer))  # ffmpeg reads this one, as a video of its text
+    assert code == 2 and err == f"narrate: error: {longer}: not a video (no picture in it)\n"
+
+
 def test_missing_captions_and_missing_files_are_named(rendered, tmp_path, capsys):
     video = tmp_path / "bare.mp4"
     shutil.copy(rendered.video, video)
