@@ -346,7 +346,8 @@ class Strips:
         photo, look = parts
         if self.source is None or self.source[0] is not look:
             self.source = (look, Source.of(look.image))
-        if self.layer is None or self.layer[0] != (look, slot.cue):
+        # looks by identity: a Look's == would compare its photo's pixels
+        if self.layer is None or self.layer[0][0] is not look or self.layer[0][1] != slot.cue:
             self.layer = ((look, slot.cue), self.layer_for(look, slot.cue))
         return picture(self.source[1], photo.region(slot.t), self.size, self.layer[1])
 
