@@ -95,6 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     script = commands.add_parser("script", help="print the scene plan as JSON (no audio, no video)")
     script.add_argument("source", type=Path, help="article (.txt, .md, .html)")
+    script.add_argument(
+        "--max-duration", metavar="SECONDS", help="the cut a render would start from"
+    )
 
     commands.add_parser("voices", help="list the voices the TTS engines offer")
 

@@ -140,6 +140,13 @@ def cmd_script(args: argparse.Namespace) -> int:
         args.source,
         warn=lambda message: print(f"narrate: warning: {args.source}: {message}", file=sys.stderr),
     )
+    if args.max_duration is not None and script.cut is None:  # the cut, without rendering
+        from narrate.article.cut import choose
+        from narrate.config import effective
+        from narrate.render import own_settings
+
+        settings = own_settings(script, effective(args).settings(), args.source)
+        script = choose(script, settings, str(args.source))
     sys.stdout.write(script.model_dump_json(indent=2, exclude_none=True) + "\n")
     return 0
 

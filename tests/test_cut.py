@@ -218,3 +218,18 @@ def test_front_matter_max_duration_cuts_a_markdown_article(tmp_path):
     assert probe(result.video).duration <= 30 + ALLOWED
     assert result.script.max_duration == 30 and result.script.cut is not None
     assert result.script.scenes[0].heading == "Harbour Bridge Reopens"
+
+
+def test_narrate_script_shows_the_cut_without_rendering(capsys, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)  # no narrate.toml here: the defaults
+    assert main(["script", str(EXAMPLE), "--max-duration", "60"]) == 0
+    shown = Script.model_validate(json.loads(capsys.readouterr().out))
+    expected = choose(load_script(EXAMPLE), Settings(max_duration=60), str(EXAMPLE))
+    assert shown.cut is not None and shown.cut == expected.cut
+    assert [scene.narration for scene in shown.scenes] == [
+        scene.narration for scene in expected.scenes
+    ]
+    assert shown.scenes[0].kind == "opening"
+    assert len(shown.scenes) < len(load_script(EXAMPLE).scenes)
+    assert main(["script", str(EXAMPLE), "--max-duration", "10"]) == 2
+    assert "shorter than the opening alone" in capsys.readouterr().err
