@@ -36,9 +36,8 @@ def i420(pixels: bytes, size: tuple[int, int]) -> bytes:
     return bytes(cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420).data)
 
 
-def split(image: Image.Image) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """An RGB image's Y, U and V planes (an odd side repeats its last row or column)."""
-    rgb = np.asarray(image.convert("RGB"))
+def split(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """RGB pixels' Y, U and V planes (an odd side repeats its last row or column)."""
     height, width = rgb.shape[:2]
     if height % 2 or width % 2:
         rgb = np.pad(rgb, ((0, height % 2), (0, width % 2), (0, 0)), mode="edge")
@@ -102,7 +101,7 @@ def layer_of(boxes: list[Box], on_black: list[Image.Image], on_white: list[Image
         keep = (through[top:bottom, left:right].astype(np.int32) * 256 + 127) // 255  # to 256
         quad = keep.reshape(keep.shape[0] // 2, 2, keep.shape[1] // 2, 2)
         chroma_keep = (quad.sum(axis=(1, 3)) + 2) // 4
-        ys, yu, yv = split(Image.fromarray(np.ascontiguousarray(black[top:bottom, left:right])))
+        ys, yu, yv = split(np.ascontiguousarray(black[top:bottom, left:right]))
         add = (
             ys.astype(np.int32) * 256 - 16 * keep,
             yu.astype(np.int32) * 256 - 128 * chroma_keep,
@@ -151,7 +150,7 @@ class Source:
 
     @classmethod
     def of(cls, image: Image.Image) -> Source:
-        return cls(split(image))
+        return cls(split(rgb_of(image)))
 
 
 def picture(source: Source, area: Region, size: tuple[int, int], layer: Layer) -> bytes:
