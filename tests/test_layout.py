@@ -19,7 +19,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "narrate"
 STAGES = ["article", "speech", "pictures", "video", "web"]
 # Shared by every stage: the hand-off models and the plumbing.
 SHARED = {"narrate", "narrate.models", "narrate.errors", "narrate.cache", "narrate.assets",
-          "narrate.progress", "narrate.limits"}  # fmt: skip
+          "narrate.progress", "narrate.limits", "narrate.jobs"}  # fmt: skip
 MAX_LINES = 420
 
 

@@ -92,11 +92,48 @@ def test_meter_agrees_with_ffmpeg_and_normalize_hits_the_target(tmp_path, real_e
     assert len(level) == len(samples)
 
 
+def decode_stereo(video: Path) -> np.ndarray:
+    """The video's sound as it is stored (48 kHz stereo), as (samples, 2) floats."""
+    raw = subprocess.run(
+        [ffmpeg_exe(), "-v", "error", "-i", str(video), "-f", "s16le", "-"],
+        capture_output=True, check=True,
+    ).stdout  # fmt: skip
+    return np.frombuffer(raw, dtype="<i2").reshape(-1, 2).astype(np.float64) / 32768
+
+
+def test_delivered_sound_is_48khz_stereo_centred_and_each_scene_in_place(rendered):
+    # The speech is 22.05 kHz mono; the MP4 carries 48 kHz stereo, resampled at the encoder
+    # in stretches: decoded, every scene's WAV is found where script.json says, to the sample.
+    from narrate.video.ffmpeg import probe
+    from narrate.video.music import resample
+
+    result, _ = rendered
+    info = probe(result.video)
+    assert (info.audio_codec, info.sample_rate, info.channels) == ("aac", 48000, "stereo")
+    sound = decode_stereo(result.video)
+    left, right = sound[:, 0], sound[:, 1]
+    assert np.abs(left - right).max() < 2e-4  # the narration is centred: the same both sides
+    left = left / np.sqrt(0.5)  # at -3 dB each side, as loud in stereo as the mono speech
+    assert len(sound) / 48000 == pytest.approx(result.script.duration, abs=0.03)
+    for number, scene in enumerate(result.script.scenes, 1):
+        with wave.open(str(result.folder / "audio" / f"{number:02d}.wav")) as source:
+            pcm, rate = source.readframes(source.getnframes()), source.getframerate()
+        voice = resample(pcm, rate, len(pcm) // 2 * 48000 // rate).astype(np.float64)
+        at = round(scene.speech_start * 48000)
+
+        def snr(shift: int, voice: np.ndarray = voice, at: int = at) -> float:
+            error = left[at + shift : at + shift + len(voice)] - voice
+            return float(10 * np.log10(np.sum(voice**2) / np.sum(error**2)))
+
+        assert snr(0) > 20, number  # the AAC's error is small against the speech
+        assert snr(0) > max(snr(-2), snr(2)) + 3, number  # and it is here, not a sample off
+
+
 def test_music_is_ducked_under_speech_and_faded():
     from narrate.video.music import BED, load_music, music_for_block
 
-    rate = 22050
-    music = load_music(BED, rate)
+    rate = 48000
+    music = load_music(BED)
     length, speech = 10 * rate, [(2 * rate, 5 * rate)]
     under = music_for_block(music, 0, length, length, speech, rate)  # the only block: fades out
 
@@ -131,3 +168,32 @@ def test_render_with_the_bundled_bed(tmp_path, real_engine):
     assert pause_level(plain.video) < -70  # silence between sentences without music
     assert pause_level(scored.video) > -55  # the bed is heard there with it
     assert plain.script.duration == scored.script.duration  # music changes no timing
+
+
+def test_music_in_stereo_stays_stereo(tmp_path, real_engine):
+    # A stereo music file: 440 Hz on the left, 660 Hz on the right. Between sentences the
+    # music is heard, each side with its own tone; the narration is centred over it.
+    music = tmp_path / "stereo.wav"
+    subprocess.run(
+        [ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=20",
+         "-f", "lavfi", "-i", "sine=frequency=660:duration=20", "-filter_complex",
+         "[0:a][1:a]join=inputs=2:channel_layout=stereo", str(music)],
+        check=True,
+    )  # fmt: skip
+    article = tmp_path / "music.md"
+    article.write_text(ARTICLE, encoding="utf-8")
+    settings = Settings(width=320, height=180, out_dir=tmp_path / "out", music=str(music))
+    result = render(article, settings, engine=real_engine, cache=Cache(None))
+    sound = decode_stereo(result.video)
+    first = result.script.scenes[0].sentences
+    gap = sound[round((first[0].end + 0.2) * 48000) : round((first[1].start - 0.2) * 48000)]
+    assert len(gap) > 4800
+
+    def tone(channel: np.ndarray) -> float:
+        spectrum = np.abs(np.fft.rfft(channel * np.hanning(len(channel))))
+        return float(np.argmax(spectrum) * 48000 / len(channel))
+
+    assert tone(gap[:, 0]) == pytest.approx(440, abs=15)
+    assert tone(gap[:, 1]) == pytest.approx(660, abs=15)
+    loudness, peak = ebur128(result.video)
+    assert abs(loudness - (-16.0)) <= 1.0 and peak <= -1.0

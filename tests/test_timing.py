@@ -1,11 +1,20 @@
-"""Scene timing from measured audio: AAC-frame blocks, frame-exact scenes, no overlaps."""
+"""Scene timing from measured audio: blocks of whole AAC frames at 48 kHz, frame-exact scenes,
+no overlaps."""
 
 from pathlib import Path
 
 import pytest
 
 from narrate.models import Scene, Script, Settings, Speech
-from narrate.speech.timing import AAC_FRAME, block_samples, frames_of, pause_after, time_scenes
+from narrate.speech.timing import (
+    AAC_FRAME,
+    block_samples,
+    delivered,
+    frame_unit,
+    frames_of,
+    pause_after,
+    time_scenes,
+)
 from narrate.video.sound import adts_frames
 
 RATE = 22050
@@ -43,8 +52,18 @@ def test_blocks_are_whole_aac_frames_and_hold_lead_speech_and_pause():
     for seconds in (0.1, 1.0, 2.5, 60.0):
         speech = speeches(seconds)[0]
         samples = block_samples(speech, settings)
-        assert samples % AAC_FRAME == 0
-        assert 0 <= samples - (0.3 + seconds + 0.8) * RATE < AAC_FRAME
+        assert delivered(samples, RATE) % AAC_FRAME == 0  # resampled to 48 kHz: whole frames
+        assert samples * 48000 % RATE == 0  # and exactly
+        assert 0 <= samples - (0.3 + seconds + 0.8) * RATE < frame_unit(RATE)
+
+
+@pytest.mark.parametrize(
+    ("rate", "unit"), [(22050, 2352), (16000, 1024), (24000, 512), (44100, 4704), (48000, 1024)]
+)
+def test_a_frame_unit_is_the_fewest_samples_that_make_whole_frames_at_48khz(rate, unit):
+    assert frame_unit(rate) == unit
+    assert unit * 48000 % rate == 0 and unit * 48000 // rate % AAC_FRAME == 0
+    assert all(k * 48000 % rate or k * 48000 // rate % AAC_FRAME for k in range(1, unit))
 
 
 def test_speech_starts_are_measured_not_estimated():
@@ -66,13 +85,14 @@ def test_adts_frames_split_and_reject_garbage():
 @pytest.mark.parametrize("end", [1, 22049, 50_000, 123_457])
 def test_sentence_pauses_are_cut_on_whole_aac_frames_in_silence(lead, end):
     # Stretches of narration are encoded on their own and joined at these cuts: each must be
-    # a whole number of AAC frames from the block's start, with a frame of silence each side.
-    pause = round(0.35 * RATE)
-    gap, join = pause_after(end, pause, lead)
+    # a whole number of AAC frames at 48 kHz from the block's start, with a frame of silence
+    # each side.
+    pause, unit = round(0.35 * RATE), frame_unit(RATE)
+    gap, join = pause_after(end, pause, lead, unit)
     assert join is not None
-    assert (lead + join) % AAC_FRAME == 0
+    assert (lead + join) % unit == 0 and delivered(lead + join, RATE) % AAC_FRAME == 0
     assert join - end >= AAC_FRAME and end + gap - join >= AAC_FRAME
-    assert pause <= gap < pause + AAC_FRAME  # the pause grows by less than a frame
+    assert pause <= gap < pause + unit  # the pause grows by less than a unit
     # What follows the cut does not depend on where the sentence before it ended.
     assert end + gap - join == pause - pause // 2
 

@@ -20,7 +20,7 @@ from narrate.models import Scene, Script, Settings, Speech, SpokenSentence, Word
 from narrate.speech.clips import Clip, Voicing, clip_for, prepare_clip
 from narrate.speech.engine import TTSEngine, resolve_voice
 from narrate.speech.quoting import Quoted, quoted_spans
-from narrate.speech.timing import lead_samples, pause_after
+from narrate.speech.timing import DELIVERY_RATE, frame_unit, lead_samples, pause_after
 
 
 def speak(
@@ -127,6 +127,7 @@ def speak_scene(
         clips=[how.key(s.text, q) for s, q in zip(sentences, quoted, strict=True)],
         paragraphs=[s.ends_paragraph for s in sentences],
         pauses=(settings.sentence_pause, settings.paragraph_pause, settings.lead_in),
+        joins=DELIVERY_RATE,  # the joins fall on whole AAC frames of the delivered sound
     )
     # The WAV is linked into place, not read: only its timing is.
     entry = cache.get("speech", key, "wav")
@@ -149,7 +150,7 @@ def assemble_speech(
 ) -> Speech:
     """The sentences' clips joined with their pauses, timed, and written to `path` as a WAV."""
     rate = clips[0].sample_rate
-    lead = lead_samples(settings, rate)
+    lead, unit = lead_samples(settings, rate), frame_unit(rate)
     pieces: list[bytes] = []
     spoken: list[SpokenSentence] = []
     joins: list[int] = []
@@ -162,7 +163,7 @@ def assemble_speech(
         offset += len(clip.samples) // 2
         if index < len(clips) - 1:
             pause = settings.paragraph_pause if sentence.ends_paragraph else settings.sentence_pause
-            gap, join = pause_after(offset, round(pause * rate), lead)
+            gap, join = pause_after(offset, round(pause * rate), lead, unit)
             joins += [join] if join is not None else []
             pieces.append(b"\x00\x00" * gap)
             offset += gap

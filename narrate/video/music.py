@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from narrate.errors import NarrateError
+from narrate.speech.timing import DELIVERY_RATE
 from narrate.video.ffmpeg import ffmpeg_exe
 
 BED = "bed"
@@ -27,31 +28,54 @@ MUSIC_RMS_DB = -20.0  # the music's own level before gains
 
 @dataclass(frozen=True)
 class Music:
-    samples: np.ndarray  # mono float32 at the narration's rate, looped as needed
+    samples: np.ndarray  # float32 at 48 kHz, (samples, 2): stereo, or mono in both; looped
     identity: str  # what it is, for cache keys
 
 
-def load_music(source: str, rate: int) -> Music:
-    """`bed` for the bundled bed, else an audio file decoded by ffmpeg."""
+def load_music(source: str) -> Music:
+    """`bed` for the bundled bed, else an audio file decoded by ffmpeg (in stereo when the
+    file is, a mono file in both channels) at the delivery rate, 48 kHz."""
+    rate = DELIVERY_RATE
     if source == BED:
-        return Music(bundled_bed(rate), f"bed-{BED_VERSION}-{rate}")
+        mono = bundled_bed(rate)
+        centred = np.repeat(mono[:, None] * np.float32(np.sqrt(0.5)), 2, axis=1)
+        return Music(centred, f"bed-{BED_VERSION}-{rate}-2")
     path = Path(source)
     if not path.is_file():
         raise NarrateError(f"music file {path} not found (give an audio file, or `bed`)")
     result = subprocess.run(
-        [ffmpeg_exe(), "-v", "error", "-nostdin", "-i", str(path), "-vn", "-ac", "1",
+        [ffmpeg_exe(), "-v", "error", "-nostdin", "-i", str(path), "-vn", "-ac", "2",
          "-ar", str(rate), "-f", "f32le", "-"],
         capture_output=True,
     )  # fmt: skip
     samples = np.frombuffer(result.stdout, dtype="<f4")
-    if result.returncode != 0 or len(samples) < rate:
+    if result.returncode != 0 or len(samples) < 2 * rate:
         raise NarrateError(f"music file {path}: ffmpeg cannot read at least a second of audio")
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-    return Music(level(samples), f"file-{digest}-{rate}")
+    return Music(level(samples[: len(samples) // 2 * 2].reshape(-1, 2)), f"file-{digest}-{rate}-2")
+
+
+def resample(pcm: bytes, rate: int, length: int) -> np.ndarray:
+    """16-bit mono PCM at `rate` Hz as `length` float32 samples at 48 kHz, by ffmpeg's
+    resampler (the one that resamples narration without music, so both sound alike)."""
+    if rate == DELIVERY_RATE:
+        return np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768
+    result = subprocess.run(
+        [ffmpeg_exe(), "-v", "error", "-nostdin", "-f", "s16le", "-ar", str(rate), "-ac", "1",
+         "-i", "pipe:0", "-ar", str(DELIVERY_RATE), "-f", "f32le", "pipe:1"],
+        input=pcm, capture_output=True,
+    )  # fmt: skip
+    samples = np.frombuffer(result.stdout, dtype="<f4")
+    if result.returncode != 0 or abs(len(samples) - length) > 1:
+        raise RuntimeError(f"resampling to {DELIVERY_RATE} Hz gave {len(samples)} of {length}")
+    return np.pad(samples, (0, max(0, length - len(samples))))[:length]
 
 
 def level(samples: np.ndarray) -> np.ndarray:
-    rms = float(np.sqrt(np.mean(samples.astype(np.float64) ** 2))) or 1.0
+    """At the music's own level: its channels' powers added (as BS.1770 adds them), so a
+    stereo file and a mono one in both channels at -3 dB measure alike."""
+    channels = samples.shape[1] if samples.ndim == 2 else 1
+    rms = float(np.sqrt(np.mean(samples.astype(np.float64) ** 2) * channels)) or 1.0
     leveled: np.ndarray = (samples * (10 ** (MUSIC_RMS_DB / 20) / rms)).astype(np.float32)
     return leveled
 
@@ -94,9 +118,9 @@ def music_for_block(
     speech: list[tuple[int, int]],
     rate: int,
 ) -> np.ndarray:
-    """The music under one block: `start` in samples of the whole track, `end` where the
-    track ends when this is the last block (to fade out), `speech` the spans
-    (block-relative samples) where words are heard."""
+    """The music under one block, (length, channels): `start` in samples of the whole
+    track, `end` where the track ends when this is the last block (to fade out), `speech`
+    the spans (block-relative samples) where words are heard."""
     positions = np.arange(start, start + length)
     segment = music.samples[positions % len(music.samples)]
     duck = np.full(length, 10 ** (PAUSE_GAIN_DB / 20), dtype=np.float32)
@@ -116,5 +140,5 @@ def music_for_block(
     inside = np.arange(length)
     edges = np.clip(np.minimum(inside, length - 1 - inside) / (EDGE * rate), 0, 1)
     fades *= edges**2
-    mixed: np.ndarray = (segment * smooth[:length] * fades).astype(np.float32)
+    mixed: np.ndarray = (segment * (smooth[:length] * fades)[:, None]).astype(np.float32)
     return mixed
