@@ -11,6 +11,8 @@ Runs in one go, each case in its own process (wall time and peak RSS of the proc
   piper cold  narrate render --engine piper, empty cache but for the voice, prepared on its
               first use (target: at most 1.25x piper alone)
   piper edit  one sentence changed, render again with that cache (target: at most 2 s)
+  sound       the example's narration encoded as 22.05 kHz mono (before) and as 48 kHz stereo
+              three ways, narrate's among them (benchmarks/sound.py): what the delivery costs
 The short narrate cases run --repeat times each (the edit from the same cache and output
 every time) and report the median wall time: a single run of a fraction of a second moves by
 10% or more on a busy machine.
@@ -35,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from media import media_cases, report_media  # noqa: E402  (benchmarks/ is on the path: run as a script)
+from sound import report_sound, sound_cases  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "assets" / "examples" / "telegram-backdoor.txt"
@@ -226,6 +229,7 @@ def main() -> None:
     )
     piper = [] if args.skip_piper else piper_cases(work, article, max(1, args.repeat // 2))
     report(runs + piper)
+    report_sound(*sound_cases(out / slug / "audio", work))
     if piper:
         report_piper(piper)
     if not args.skip_media:
