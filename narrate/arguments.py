@@ -89,6 +89,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     render.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     render.add_argument("--quiet", "-q", action="store_true", help="no progress display")
+    render.add_argument(
+        "--cluster",
+        metavar="ADDRESS",
+        help="render each story as a task on a Dask scheduler (tcp://HOST:8786), "
+        "or on N worker processes here (local:N)",
+    )
+    render.add_argument(
+        "--report", type=Path, metavar="FILE", help="write each story's outcome as JSON"
+    )
     commands.add_parser(
         "config", parents=[options], help="print the settings a render would use, and whence"
     )
@@ -117,6 +126,11 @@ def build_parser() -> argparse.ArgumentParser:
     studio.add_argument("--port", default="8000", help="port on 127.0.0.1 (default: 8000)")
     studio.add_argument("--open", action="store_true", help="open the studio in a browser")
     studio.add_argument("--no-serve", action="store_true", help="only write index.html")
+
+    serve = commands.add_parser("serve", help="an HTTP API for a CMS to render articles")
+    serve.add_argument("--out", type=Path, default=Path("renders"), help="renders folder")
+    serve.add_argument("--host", default="127.0.0.1", help="address (default: 127.0.0.1)")
+    serve.add_argument("--port", default="8765", help="port (default: 8765)")
     return parser
 
 

@@ -21,7 +21,9 @@ from narrate.speech import worker as speaker
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from concurrent.futures import Future
 
+    from narrate.jobs import StoryJob, StoryOutcome
     from narrate.models import Settings
     from narrate.progress import Progress
 
@@ -37,6 +39,15 @@ def cmd_render(args: argparse.Namespace) -> int:
     check_cache_dir(cache_dir)  # a file, or not writable: one line, before any work
     sources = expand_sources(args.source)
     args.check = config.values["check"]  # --check, or check = true in narrate.toml
+    if args.cluster or args.report:  # a batch: on Dask (cluster.py), or here (batch.py)
+        from narrate.batch import Runner, command, run_here, story_jobs
+
+        run: Runner = run_here
+        if args.cluster:
+            from narrate.cluster import on_cluster
+
+            run = on_cluster(args.cluster)  # a bad --cluster stops here
+        return command(args, story_jobs(sources, variants, cache_dir, args.check, jobs), run)
     if len(sources) == 1 and len(variants) == 1:
         return 0 if render_one(sources[0], variants[0].settings, args, cache_dir, jobs) else 1
     failed, unchecked = [], []  # not rendered; rendered, but `--check` failed it
@@ -220,6 +231,42 @@ def studio_renderer(cache_dir: Path) -> Callable[..., Path]:
     return render_story
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    """The HTTP API (web/api.py), with the studio on localhost. Renders run one at a time
+    on a thread, through batch.run_story (handed in: web/ never imports the pipeline)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from narrate.batch import absolute_settings, run_story
+    from narrate.cache import default_cache_dir
+    from narrate.config import effective, shorten, whole
+    from narrate.web.api import ApiServer, api_token
+
+    port = whole(args.port)
+    if port is None or not 0 <= port <= 65535:
+        raise NarrateError(
+            f"--port {shorten(args.port, 30)}: must be a whole number from 0 to 65535"
+        )
+    token = api_token(args.host)  # none on a public address: refused here
+    config = effective(args)
+    cache_dir = config.values["cache_dir"] or default_cache_dir()
+    pool = ThreadPoolExecutor(1, thread_name_prefix="narrate-api")
+
+    def submit(job: StoryJob, progress: Progress | None = None) -> Future[StoryOutcome]:
+        def warn(message: str) -> None:
+            print(f"narrate: warning: {job.label}: {message}", flush=True)
+
+        return pool.submit(run_story, job, warn, progress)
+
+    renderer = studio_renderer(cache_dir)
+    server = ApiServer(
+        args.out, args.host, port, submit, renderer, absolute_settings(config.settings()),
+        cache_dir, token,
+    )  # fmt: skip
+    server.serve()
+    pool.shutdown(wait=False, cancel_futures=True)
+    return 0
+
+
 COMMANDS = {
     "render": cmd_render,
     "script": cmd_script,
@@ -229,6 +276,7 @@ COMMANDS = {
     "doctor": cmd_doctor,
     "check": cmd_check,
     "config": cmd_config,
+    "serve": cmd_serve,
 }
 
 
