@@ -11,6 +11,10 @@ Each run starts from a fresh cache and output folder:
   cluster     `narrate render FOLDER --cluster local:2 --report FILE` in a process of its own:
               a LocalCluster of 2 worker processes of one thread each (--jobs 1 per story);
               its wall time includes starting the cluster
+  api         `narrate serve` in a process of its own (fresh cache), the 12 stories POSTed to
+              /api/renders at once (JSON text), polled every 50 ms until all are done: one
+              render at a time; its overhead per story is the wall time less the renders' own
+              seconds (each job's `seconds`), over the stories
   overhead    what Dask adds to one task: one story, already in the cache, rendered by
               run_story here and through a 1-worker LocalCluster (client.submit(...).result()),
               the median of 5 each after a first run; the difference is the per-task overhead
@@ -114,6 +118,51 @@ def cluster(folder: Path, size: str, work: Path) -> Result:
     return Result("cluster local:2", wall, cpu_now() - cpu, totals["stories"], totals["failed"])
 
 
+def api(sources: list[Path], size: str, work: Path) -> tuple[Result, float]:
+    """The stories through `narrate serve`: the result and the overhead per story (s)."""
+    import socket
+
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "NARRATE_CACHE_DIR": str(work / "api-cache")}
+    command = [sys.executable, "-m", "narrate", "serve", "--out", str(work / "api-out")]
+    server = subprocess.Popen(
+        [*command, "--port", str(port)], env=env, cwd=work,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
+    try:
+        for _ in range(200):  # up in a few seconds
+            try:
+                client.get("/api/renders")
+                break
+            except httpx.TransportError:
+                time.sleep(0.05)
+        started, cpu = time.monotonic(), cpu_now()
+        body = [{"text": path.read_text(encoding="utf-8"), "format": "txt"} for path in sources]
+        ids = [
+            client.post("/api/renders", json={**text, "settings": {"size": size}}).json()["id"]
+            for text in body
+        ]
+        shown: dict[str, dict] = {}
+        while len(shown) < len(ids):
+            time.sleep(0.05)
+            for job in client.get("/api/renders").json()["renders"]:
+                if job["state"] in ("done", "failed", "cancelled"):
+                    shown[job["id"]] = job
+        wall = time.monotonic() - started
+    finally:
+        server.terminate()
+        server.wait()
+    failed = sum(job["state"] != "done" for job in shown.values())
+    own = sum(job.get("seconds") or 0.0 for job in shown.values())
+    result = Result("api (serve)", wall, cpu_now() - cpu, len(ids), failed)
+    return result, (wall - own) / len(ids)
+
+
 def overhead(source: Path, size: str, work: Path, times: int = 5) -> tuple[float, float]:
     """Median seconds of one cached story by run_story here, and through a 1-worker cluster."""
     from distributed import Client, LocalCluster
@@ -146,26 +195,45 @@ def main() -> None:
     parser.add_argument("--size", default="1920x1080")
     parser.add_argument("--stories", type=int, default=12)
     args = parser.parse_args()
+    report_batch(args.size, args.stories)
+
+
+def report_batch(size: str = "1920x1080", stories: int = 12) -> None:
+    """The batch cases, printed as a table (make bench runs this last)."""
     import narrate.cluster  # noqa: F401  (all of narrate loaded now, as it is at the start)
 
     with tempfile.TemporaryDirectory(prefix="narrate-batch-") as temporary:
         work = Path(temporary)
-        sources = variations(args.stories, work / "articles")
-        print(f"{len(sources)} stories at {args.size}, {os.cpu_count()} cores", flush=True)
+        sources = variations(stories, work / "articles")
+        print(f"\n{len(sources)} stories at {size}, {os.cpu_count()} cores", flush=True)
         print(f"{'case':<16} {'wall s':>8} {'stories/h':>10} {'CPU s/story':>12} {'failed':>7}")
+        results = []
         for run in (
-            lambda: sequential(sources, args.size, work),
-            lambda: cluster(work / "articles", args.size, work),
+            lambda: sequential(sources, size, work),
+            lambda: cluster(work / "articles", size, work),
         ):
-            r = run()
-            rate = r.stories / r.wall * 3600
-            row = f"{r.case:<16} {r.wall:8.1f} {rate:10.0f} {r.cpu / r.stories:12.2f}"
-            print(f"{row} {r.failed:7d}", flush=True)
-        direct, remote = overhead(sources[0], args.size, work)
+            results.append(run())
+            show(results[-1])
+        served, per_story = api(sources, size, work)
+        show(served)
+        direct, remote = overhead(sources[0], size, work)
+    story = results[0].wall / results[0].stories  # a story's render, one after another
     print(
-        f"per-task overhead: {remote - direct:+.3f} s (a cached story: run_story here "
-        f"{direct:.3f} s, through a 1-worker LocalCluster {remote:.3f} s; medians of 5)"
+        f"Dask's overhead per task: {remote - direct:+.3f} s = "
+        f"{100 * (remote - direct) / story:.1f}% of a story's {story:.1f} s (target: at most 5%; "
+        f"a cached story: run_story here {direct:.3f} s, through a 1-worker LocalCluster "
+        f"{remote:.3f} s, medians of 5)"
     )
+    print(
+        f"the API's overhead per story: {per_story:+.3f} s = {100 * per_story / story:.1f}% "
+        "(target: at most 5%; its wall time less the renders' own seconds)"
+    )
+
+
+def show(r: Result) -> None:
+    rate = r.stories / r.wall * 3600
+    row = f"{r.case:<16} {r.wall:8.1f} {rate:10.0f} {r.cpu / r.stories:12.2f}"
+    print(f"{row} {r.failed:7d}", flush=True)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,8 @@ Runs in one go, each case in its own process (wall time and peak RSS of the proc
   piper cold  narrate render --engine piper, empty cache but for the voice, prepared on its
               first use (target: at most 1.25x piper alone)
   piper edit  one sentence changed, render again with that cache (target: at most 2 s)
+  batch       12 stories one after another, on `--cluster local:2`, and through `narrate serve`
+              (benchmarks/batch.py): stories per hour, what Dask and the API add per story
   sound       the example's narration encoded as 22.05 kHz mono (before) and as 48 kHz stereo
               three ways, narrate's among them (benchmarks/sound.py): what the delivery costs
 The short narrate cases run --repeat times each (the edit from the same cache and output
@@ -173,6 +175,7 @@ def main() -> None:
     parser.add_argument("--only-piper", action="store_true", help="only the Piper cases")
     parser.add_argument("--skip-media", action="store_true", help="leave out the image-rich cases")
     parser.add_argument("--only-media", action="store_true", help="only the image-rich cases")
+    parser.add_argument("--skip-batch", action="store_true", help="leave out the batch cases")
     args = parser.parse_args()
 
     # An installed package has its bytecode compiled; an editable one under
@@ -234,6 +237,10 @@ def main() -> None:
         report_piper(piper)
     if not args.skip_media:
         report_media(media_cases(work, max(1, args.repeat // 2)))
+    if not args.skip_batch:  # 12 stories one after another, on Dask, through the API
+        from batch import report_batch
+
+        report_batch()
 
 
 def report_piper(runs: list[Run]) -> None:

@@ -131,6 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--out", type=Path, default=Path("renders"), help="renders folder")
     serve.add_argument("--host", default="127.0.0.1", help="address (default: 127.0.0.1)")
     serve.add_argument("--port", default="8765", help="port (default: 8765)")
+    serve.add_argument(
+        "--cluster", metavar="ADDRESS", help="render on a Dask scheduler (tcp://HOST:PORT) or "
+        "on local:N worker processes (default: one render at a time, here)",
+    )  # fmt: skip
     return parser
 
 

@@ -83,6 +83,8 @@ def cmd_config(args: argparse.Namespace) -> int:
         values["jobs"] = os.cpu_count() or 2
     if values["voice"] is None:
         values["voice"] = "(for the article's language)"
+    if values["api_token"]:
+        values["api_token"] = "(set)"  # a secret: not shown
     for key, value in values.items():
         if isinstance(value, dict):
             value = ", ".join(f"{k}={v}" for k, v in value.items())
@@ -232,13 +234,15 @@ def studio_renderer(cache_dir: Path) -> Callable[..., Path]:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """The HTTP API (web/api.py), with the studio on localhost. Renders run one at a time
-    on a thread, through batch.run_story (handed in: web/ never imports the pipeline)."""
+    """The HTTP API (web/api.py), with the studio on localhost. Renders run one at a time,
+    each in a fork of a story server (forks.py; handed in: web/ never imports the pipeline),
+    or on the Dask cluster --cluster names."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from narrate.batch import absolute_settings, run_story
+    from narrate.batch import absolute_settings
     from narrate.cache import default_cache_dir
     from narrate.config import effective, shorten, whole
+    from narrate.forks import run_forked
     from narrate.web.api import ApiServer, api_token
 
     port = whole(args.port)
@@ -246,23 +250,28 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise NarrateError(
             f"--port {shorten(args.port, 30)}: must be a whole number from 0 to 65535"
         )
-    token = api_token(args.host)  # none on a public address: refused here
     config = effective(args)
+    token = api_token(args.host, config.values["api_token"])  # none on a public address: refused
     cache_dir = config.values["cache_dir"] or default_cache_dir()
     pool = ThreadPoolExecutor(1, thread_name_prefix="narrate-api")
 
-    def submit(job: StoryJob, progress: Progress | None = None) -> Future[StoryOutcome]:
-        def warn(message: str) -> None:
+    def forked(job: StoryJob, progress: Progress | None) -> StoryOutcome:
+        outcome, warnings = run_forked(job, progress)  # as `narrate render` renders it
+        for message in warnings:
             print(f"narrate: warning: {job.label}: {message}", flush=True)
+        return outcome
 
-        return pool.submit(run_story, job, warn, progress)
+    def submit(job: StoryJob, progress: Progress | None = None) -> Future[StoryOutcome]:
+        return pool.submit(forked, job, progress)
 
-    renderer = studio_renderer(cache_dir)
-    server = ApiServer(
-        args.out, args.host, port, submit, renderer, absolute_settings(config.settings()),
-        cache_dir, token,
-    )  # fmt: skip
-    server.serve()
+    renderer, base = studio_renderer(cache_dir), absolute_settings(config.settings())
+    with contextlib.ExitStack() as stack:
+        if args.cluster:  # jobs go to the Dask cluster instead
+            from narrate.cluster import submitter
+
+            submit = stack.enter_context(submitter(args.cluster))
+        server = ApiServer(args.out, args.host, port, submit, renderer, base, cache_dir, token)
+        server.serve()
     pool.shutdown(wait=False, cancel_futures=True)
     return 0
 

@@ -19,17 +19,20 @@ import functools
 import logging
 import os
 import re
+import shutil
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from narrate.batch import BatchProgress, Runner, Warn, run_story
+from narrate.batch import BatchProgress, Runner, Warn
 from narrate.errors import NarrateError, one_line
 from narrate.jobs import StoryJob, StoryOutcome
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from distributed import Client
 
 CONNECT_TIMEOUT = 5  # seconds to reach a scheduler
@@ -38,7 +41,6 @@ STARTED, WARNING = "narrate-started", "narrate-warning"  # events workers send t
 LOCAL = re.compile(r"local:(\d{1,3})")
 TCP = re.compile(r"tcp://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):(\d{1,5})")
 MAX_LOCAL = 64
-PR_SET_PDEATHSIG = 1  # prctl(2): a signal for this process when its parent ends
 INSTALL = "pip install 'narrate[cluster]' (or `make install`)"
 
 
@@ -104,69 +106,20 @@ def connect(spec: ClusterSpec) -> Iterator[Client]:
 
 
 def render_task(job: StoryJob) -> StoryOutcome:
-    """A task, on a worker: the story rendered in a process of its own (story_process), the
-    client told when it starts (with the worker's process id) and of each warning."""
+    """A task, on a worker: the story rendered in a process of its own (narrate/forks.py: a
+    fork of a process with narrate loaded, started once per worker), the client told when it
+    starts (with the worker's process id) and of each warning."""
     from distributed import get_worker
 
     worker = get_worker()
     name = job.name()
     worker.log_event(STARTED, {"label": name, "pid": os.getpid(), "time": time.time()})
-    outcome, warnings = story_process(job)
+    from narrate.forks import run_forked
+
+    outcome, warnings = run_forked(job)
     for message in warnings:
         worker.log_event(WARNING, {"label": name, "message": message})
     return outcome
-
-
-def story_process(job: StoryJob) -> tuple[StoryOutcome, list[str]]:
-    """run_story(job) in a new Python process: `python -m narrate.cluster`, the job on its
-    stdin, the outcome on its stdout, warnings on its stderr. A Dask worker has threads, so
-    a render in it could not fork its speech worker, and espeak-ng would speak in the worker
-    itself: slower (it shares the interpreter with the pictures), and its samples would
-    depend on the stories it said before. A process of its own renders as `narrate render`
-    does, to the byte, and gives its memory back; it costs a Python start (see the README).
-    It is killed with the worker (PR_SET_PDEATHSIG). A process that fails without an
-    outcome raises, so that Dask runs the task again."""
-    import subprocess
-    import sys
-
-    done = subprocess.run(
-        [sys.executable, "-m", "narrate.cluster", str(os.getpid())],
-        input=job.model_dump_json(),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    lines, said = done.stderr.splitlines(), done.stdout.strip().splitlines()
-    if done.returncode != 0 or not said:
-        last = lines[-1] if lines else f"exit code {done.returncode}"
-        raise RuntimeError(f"the story's process failed: {last}")
-    warnings = [line.removeprefix(WARNING + ": ") for line in lines if line.startswith(WARNING)]
-    return StoryOutcome.model_validate_json(said[-1]), warnings  # the outcome: its last line
-
-
-def story_main(parent: int) -> None:
-    """`python -m narrate.cluster PARENT`: one story, for story_process."""
-    import sys
-
-    from narrate.publish import stop_on_signals
-
-    stop_on_signals()  # SIGTERM stops the render as Ctrl-C does
-    with contextlib.suppress(OSError, AttributeError):  # Linux: killed when the worker dies
-        import ctypes
-        import signal
-
-        # SIGKILL, not SIGTERM: a stopped render would finish the pictures it queued first.
-        # Its staging folder is left unlocked, and the next render in the folder removes it.
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # the worker died before prctl
-        sys.exit(1)
-    job = StoryJob.model_validate_json(sys.stdin.read())
-
-    def warn(message: str) -> None:
-        print(f"{WARNING}: {' '.join(message.split())}", file=sys.stderr, flush=True)
-
-    outcome = run_story(job, warn=warn)
-    sys.stdout.write("\n" + outcome.model_dump_json() + "\n")
 
 
 def crowded(client: Client) -> bool:
@@ -250,6 +203,36 @@ def run_on_cluster(
         sweep({job.settings.out_dir for job in jobs})
 
 
+@contextlib.contextmanager
+def submitter(value: str) -> Iterator[Callable[..., Future[StoryOutcome]]]:
+    """`narrate serve --cluster`: the API's runner, `submit(job, progress=None)`, sending each
+    job to the cluster as a task. Its future is the API's own (a concurrent Future): a job
+    cancelled while queued is cancelled on the cluster too; one cancelled while a worker
+    renders it (Dask cannot stop a running task) is removed when it is done."""
+    from concurrent.futures import Future
+
+    with connect(parse_cluster(value)) as client:
+
+        def submit(job: StoryJob, progress: object = None) -> Future[StoryOutcome]:
+            future: Future[StoryOutcome] = Future()
+            task = client.submit(render_task, job, retries=RETRIES, pure=False)
+
+            def settle(done: Any) -> None:
+                if not future.set_running_or_notify_cancel():  # cancelled meanwhile
+                    shutil.rmtree(job.settings.out_dir, ignore_errors=True)
+                    return
+                try:
+                    future.set_result(done.result())
+                except Exception as exc:  # noqa: BLE001 - the API reports it in one line
+                    future.set_exception(exc)
+
+            task.add_done_callback(settle)
+            future.add_done_callback(lambda f: client.cancel(task) if f.cancelled() else None)
+            return future
+
+        yield submit
+
+
 def sweep(folders: set[Any]) -> None:
     """Remove staging folders whose render is no longer running (publish.remove_stale: those
     no process holds the lock of) from these output folders."""
@@ -257,9 +240,3 @@ def sweep(folders: set[Any]) -> None:
 
     for folder in folders:
         remove_stale(folder)
-
-
-if __name__ == "__main__":
-    import sys
-
-    story_main(int(sys.argv[1]))

@@ -48,6 +48,7 @@ DEFAULTS: dict[str, Any] = {
     "lexicon": None,
     "cache_dir": None,
     "jobs": None,
+    "api_token": None,  # `narrate serve`'s token ($NARRATE_API_TOKEN wins)
 }
 # What each setting holds, and an example of it as narrate.toml writes it.
 KINDS = {
@@ -72,6 +73,7 @@ KINDS = {
     "lexicon": ("path", '"lexicon.txt"'),
     "cache_dir": ("path", '"cache"'),
     "jobs": ("whole", "4"),
+    "api_token": ("text", '"a long random secret"'),
 }
 KIND_WORDS = {
     "whole": "a whole number",

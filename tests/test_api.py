@@ -1,5 +1,6 @@
 """`narrate serve`: the HTTP API on a real uvicorn server, rendering tiny real articles
-(espeak, 320x180) through batch.run_story on a one-thread pool, as cli.py runs it: JSON and
+(espeak, 320x180) in forks of a story server (forks.py) on a one-thread pool, as cli.py
+runs them: JSON and
 file uploads rendered to MP4s that decode, Range requests, cancelling, bad requests and
 failing articles as one line; the token on a public address (Starlette's TestClient)."""
 
@@ -15,8 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from narrate.batch import run_story
 from narrate.cli import main
+from narrate.forks import run_forked
 from narrate.jobs import StoryJob, StoryOutcome
 from narrate.models import Settings
 from narrate.progress import Progress
@@ -42,7 +43,8 @@ class Runner:
 
     def run(self, job: StoryJob, progress: Progress | None) -> StoryOutcome:
         self.gate.wait(20)
-        return run_story(job, None, progress)
+        outcome, _ = run_forked(job, progress)
+        return outcome
 
 
 class Api:
@@ -259,3 +261,37 @@ def test_a_public_address_without_a_token_is_refused(
         "narrate: error: --host 0.0.0.0: serving beyond this machine needs a token; "
         "set NARRATE_API_TOKEN\n"
     )
+
+
+def test_jobs_run_on_a_dask_cluster(tmp_path: Path) -> None:
+    # `narrate serve --cluster local:1`: the API's jobs go to a real LocalCluster's worker,
+    # which renders them in a fork of its story server (narrate/forks.py).
+    from narrate.cluster import submitter
+
+    with submitter("local:1") as submit:
+        server = ApiServer(
+            tmp_path / "renders", "127.0.0.1", 0, submit, lambda *a: tmp_path, Settings(),
+            tmp_path / "cache", None,
+        )  # fmt: skip
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            api = Api(f"http://127.0.0.1:{server.server_address[1]}", tmp_path / "renders", None)  # type: ignore[arg-type]
+            shown = api.wait(api.post(ARTICLE, **SMALL), timeout=60)
+            assert shown["state"] == "done", shown
+            files = shown["files"]
+            assert isinstance(files, dict)
+            (tmp_path / "got.mp4").write_bytes(api.client.get(files["video.mp4"]).content)
+            assert probe(tmp_path / "got.mp4").duration > 1
+        finally:
+            server.shutdown()
+            server.server_close()
+
+
+def test_the_token_may_come_from_narrate_toml(monkeypatch: pytest.MonkeyPatch) -> None:
+    from narrate.web.api import api_token
+
+    monkeypatch.delenv("NARRATE_API_TOKEN", raising=False)
+    assert api_token("0.0.0.0", "from-the-file") == "from-the-file"
+    monkeypatch.setenv("NARRATE_API_TOKEN", "from-the-environment")
+    assert api_token("0.0.0.0", "from-the-file") == "from-the-environment"

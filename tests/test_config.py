@@ -57,7 +57,7 @@ def test_config_file_given_with_its_paths_relative_to_it(tmp_path: Path):
 BAD_CONFIGS = {
     'colour = "red"\n': "narrate.toml: unknown setting 'colour'; known: out, engine, voice, "
     "quote_voice, voice_model, rate, size, fps, theme, pause, sentence_pause, captions, motion, "
-    "check, max_duration, music, ending, export, lexicon, cache_dir, jobs, brand",
+    "check, max_duration, music, ending, export, lexicon, cache_dir, jobs, api_token, brand",
     'sise = "9:16"\n': "narrate.toml: unknown setting 'sise' (did you mean size?)",
     "rate = \n": "narrate.toml: not valid TOML (Invalid value (at line 1, column 8))",
     '[brand]\naccent = "green"\n': 'narrate.toml: [brand] accent = "green": must be a colour '

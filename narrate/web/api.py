@@ -248,9 +248,10 @@ def is_local(host: str) -> bool:
     return host.lower() in LOCAL
 
 
-def api_token(host: str) -> str | None:
-    """The token ($NARRATE_API_TOKEN), or None; a non-local address without one is refused."""
-    token = os.environ.get(TOKEN_VARIABLE, "").strip() or None
+def api_token(host: str, configured: str | None = None) -> str | None:
+    """The token ($NARRATE_API_TOKEN, else narrate.toml's api_token), or None; a non-local
+    address without one is refused."""
+    token = os.environ.get(TOKEN_VARIABLE, "").strip() or (configured or "").strip() or None
     if token is None and not is_local(host):
         raise NarrateError(
             f"--host {host[:60]}: serving beyond this machine needs a token; set {TOKEN_VARIABLE}"
