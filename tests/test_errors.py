@@ -80,8 +80,8 @@ CASES = {
         "plan.json: not valid JSON (Expecting value: line 1 column 11 (char 10))",
     ),
     "unknown option": (
-        lambda t: ["render", "a.txt", "--colour", "red"],
-        "unrecognized option --colour (see `narrate render --help`)",
+        lambda t: ["render", "a.txt", "--sparkle", "red"],
+        "unrecognized option --sparkle (see `narrate render --help`)",
     ),
 }
 

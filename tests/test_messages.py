@@ -57,7 +57,7 @@ CASES = {
     # Regression: no "did you mean" for a misspelled option.
     ("--sise", "9:16"): "unrecognized option --sise (did you mean --size?)",
     ("--sise=9:16",): "unrecognized option --sise (did you mean --size?)",
-    ("--colour", "red"): "unrecognized option --colour (see `narrate {command} --help`)",
+    ("--sparkle", "red"): "unrecognized option --sparkle (see `narrate {command} --help`)",
 }
 
 
@@ -80,7 +80,7 @@ def test_bad_option_gives_one_line_naming_it(tmp_path, monkeypatch, capsys, comm
         (
             ["frobnicate"],
             "unknown command 'frobnicate'; commands: render, config, script, voices, check, "
-            "doctor, studio",
+            "doctor, studio, serve",
         ),
         (["script", "a.md", "b.md"], "unexpected argument 'b.md' (see `narrate script --help`)"),
         (
