@@ -296,8 +296,10 @@ def run() -> NoReturn:
     less often than Python's default (every 700 new objects): loading pydantic and the
     script's models makes many, and the default cost 15 ms a render."""
     gc.set_threshold(50_000, 50, 100)
+    clustered = any(a == "--cluster" or a.startswith("--cluster=") for a in sys.argv[2:])
     if sys.argv[1:2] == ["render"]:  # the speech engine first: it loads while the rest does
-        speaker.start_early(sys.argv[2:])
+        if not clustered:  # with --cluster, the stories speak on the cluster's workers
+            speaker.start_early(sys.argv[2:])
         from narrate.publish import stop_on_signals  # loaded by the render anyway
 
         stop_on_signals()  # SIGTERM and SIGHUP stop a render as Ctrl-C does
