@@ -7,9 +7,10 @@ the caller itself would be slower and its samples would depend on what it said b
 Python for every story costs 0.5 s of imports; so the first story starts a story server
 (`python -m narrate.forks PARENT`), which imports the pipeline once and forks a child per
 story. The child renders as `narrate render` does, to the byte, writes its warnings and its
-outcome, and ends (its memory with it). The server dies with its parent, and a child with the
-server (PR_SET_PDEATHSIG: SIGKILL, not SIGTERM, which would let a render finish the pictures
-it queued; its staging folder is left unlocked, and the next render there removes it).
+outcome, and ends (its memory with it). The server ends with its parent (its input ends; it
+kills the story it was rendering), and a child is killed with the server (PR_SET_PDEATHSIG:
+SIGKILL, not SIGTERM, which would let a render finish the pictures it queued; its staging
+folder is left unlocked, and the next render there removes it).
 
 The server reads a job (JSON) a line; it answers with lines: `narrate-child: PID`, then the
 child's `narrate-progress: DONE TOTAL STAGE` and `narrate-warning: TEXT` as they come, its
@@ -146,15 +147,18 @@ def die_with_parent(parent: int) -> None:
 
 
 def serve(parent: int) -> None:
-    """The story server's loop: a job a line from stdin, each rendered in a fork."""
-    die_with_parent(parent)
+    """The story server's loop: a job a line from stdin, each rendered in a fork. It ends when
+    its parent does: its stdin then ends (no PR_SET_PDEATHSIG here, which fires when the
+    *thread* that started it ends, and the API and Dask start it from a pool's threads)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the caller stops stories, not Ctrl-C
+    if os.getppid() != parent:
+        return
     import narrate.batch  # noqa: F401  the pipeline, loaded once for every story
     import narrate.render  # noqa: F401
 
-    out = sys.stdout
+    out, stdin = sys.stdout, Lines(0)
     me = os.getpid()
-    for line in sys.stdin:
+    while (line := stdin.next()) is not None:
         job = StoryJob.model_validate_json(line)
         out.flush()
         child = os.fork()
@@ -162,9 +166,47 @@ def serve(parent: int) -> None:
             story(job, me, out)  # never returns
         out.write(f"\n{CHILD}{child}\n")
         out.flush()
-        _, status = os.waitpid(child, 0)
+        status = stdin.wait_for(child)
         out.write(f"\n{DONE}{os.waitstatus_to_exitcode(status)}\n")
         out.flush()
+
+
+class Lines:
+    """Lines read from a file descriptor, unbuffered by Python (select must see the rest)."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd, self.pending = fd, b""
+
+    def next(self) -> bytes | None:
+        while b"\n" not in self.pending:
+            if not self._read():
+                return None
+        line, self.pending = self.pending.split(b"\n", 1)
+        return line
+
+    def _read(self) -> bool:
+        chunk = os.read(self.fd, 1 << 16)
+        self.pending += chunk
+        return bool(chunk)
+
+    def wait_for(self, child: int) -> int:
+        """The child's wait status; if the input ends first (the parent died), the child is
+        killed and this process ends."""
+        import select
+
+        try:
+            pidfd = os.pidfd_open(child)
+        except (AttributeError, OSError):  # not Linux 5.3+: wait as it is
+            return os.waitpid(child, 0)[1]
+        try:
+            while pidfd not in select.select([self.fd, pidfd], [], [])[0]:
+                if not self._read():  # the parent is gone
+                    os.kill(child, signal.SIGKILL)
+                    os.waitpid(child, 0)
+                    os._exit(0)
+        finally:
+            os.close(pidfd)
+        return os.waitpid(child, 0)[1]
 
 
 def story(job: StoryJob, server: int, out: TextIO) -> None:
