@@ -121,7 +121,7 @@ def render_one(
     jobs: int | None,
 ) -> bool:
     from narrate.cache import Cache
-    from narrate.progress import Progress
+    from narrate.progress import Progress, counted
     from narrate.render import render
 
     cache = Cache(cache_dir)
@@ -139,7 +139,7 @@ def render_one(
     reused = f"; reused from cache: {cache.summary()}" if cache.enabled else ""
     length = f"{int(duration // 60)}:{duration % 60:04.1f}"
     print(
-        f"{result.video}  ({len(result.script.scenes)} scenes, {length} of video, "
+        f"{result.video}  ({counted(len(result.script.scenes), 'scene')}, {length} of video, "
         f"rendered in {elapsed:.1f} s{reused})",
         flush=True,
     )

@@ -44,3 +44,8 @@ class Stage:
         bar = "█" * filled + "░" * (self.width - filled)
         end = "\n" if self.done >= self.total else ""
         self.progress.write(f"\r{self.label:<16} {bar} {self.done}/{self.total}{end}")
+
+
+def counted(count: int, noun: str) -> str:
+    """`1 scene`, `8 scenes`."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"

@@ -260,7 +260,7 @@ def test_one_render_at_a_time(setup) -> None:
 
 @pytest.mark.parametrize(
     ("change", "message"),
-    [({"scenes": EDIT["scenes"][:1]}, "the edit has 1 scenes; the story has 2"),
+    [({"scenes": EDIT["scenes"][:1]}, "the edit has 1 scene; the story has 2"),
      ({"scenes": [{"heading": " ", "narration": ["x"]}, EDIT["scenes"][1]]},
       "scenes 1 heading: must not be blank"),
      ({"rate": 999}, "rate: Input should be less than or equal to 450"),

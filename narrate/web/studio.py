@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from narrate.errors import NarrateError, one_line
 from narrate.limits import MAX_FILE_BYTES
 from narrate.models import FORMATS, Script, Settings
-from narrate.progress import Progress, Stage
+from narrate.progress import Progress, Stage, counted
 from narrate.web.library import Story, plain_name
 
 
@@ -98,7 +98,7 @@ def edited_script(story: Story, edit: Edit) -> Script:
     script = story.script
     if len(edit.scenes) != len(script.scenes):
         raise NarrateError(
-            f"the edit has {len(edit.scenes)} scenes; the story has {len(script.scenes)}"
+            f"the edit has {counted(len(edit.scenes), 'scene')}; the story has {len(script.scenes)}"
         )
     scenes = [
         scene.model_dump()
