@@ -225,6 +225,8 @@ def command(args: Namespace, jobs: list[StoryJob], run: Runner) -> int:
     report. Exit code: 2 when a story failed, 1 when only `--check` failed one, else 0."""
     if args.report is not None and args.report.is_dir():
         raise NarrateError(f"--report {args.report}: is a folder; give a file name")
+    if args.report is not None and not args.report.absolute().parent.is_dir():
+        raise NarrateError(f"--report {args.report}: no folder {args.report.parent} to write it in")
     progress = BatchProgress(len(jobs), quiet=args.quiet)
 
     def warn(label: str, message: str) -> None:

@@ -39,11 +39,11 @@ def cmd_render(args: argparse.Namespace) -> int:
     check_cache_dir(cache_dir)  # a file, or not writable: one line, before any work
     sources = expand_sources(args.source)
     args.check = config.values["check"]  # --check, or check = true in narrate.toml
-    if args.cluster or args.report:  # a batch: on Dask (cluster.py), or here (batch.py)
+    if args.cluster is not None or args.report:  # a batch: on Dask (cluster.py), or here
         from narrate.batch import Runner, command, run_here, story_jobs
 
         run: Runner = run_here
-        if args.cluster:
+        if args.cluster is not None:
             from narrate.cluster import on_cluster
 
             run = on_cluster(args.cluster)  # a bad --cluster stops here
@@ -266,7 +266,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     renderer, base = studio_renderer(cache_dir), absolute_settings(config.settings())
     with contextlib.ExitStack() as stack:
-        if args.cluster:  # jobs go to the Dask cluster instead
+        if args.cluster is not None:  # jobs go to the Dask cluster instead
             from narrate.cluster import submitter
 
             submit = stack.enter_context(submitter(args.cluster))

@@ -140,6 +140,7 @@ def test_a_worker_killed_mid_story_is_replaced_and_leaves_nothing(tmp_path: Path
          "(tcp://10.0.0.5:8786), or local:N for N worker processes on this machine"),
         ("http://example.org:8786", "--cluster http://example.org:8786: give a Dask scheduler"),
         ("tcp://host", "--cluster tcp://host: give a Dask scheduler"),
+        ("", "--cluster : give a Dask scheduler"),  # empty: not "no --cluster"
         ("tcp://127.0.0.1:1", "--cluster tcp://127.0.0.1:1: no Dask scheduler answered there "
          "within 1 s"),
     ],
@@ -153,6 +154,18 @@ def test_a_bad_cluster_is_one_line(
     assert main(argv) == 2
     error = capsys.readouterr().err
     assert error.startswith(f"narrate: error: {message}") and error.count("\n") == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_report_with_no_folder_to_go_in_is_refused_before_rendering(
+    tmp_path: Path, capsys
+) -> None:
+    source = articles(tmp_path / "articles", 1)
+    report = tmp_path / "missing" / "report.json"
+    argv = ["render", str(source), *SMALL, "--out", str(tmp_path / "out"), "--report", str(report)]
+    assert main(argv) == 2
+    error = capsys.readouterr().err
+    assert error == f"narrate: error: --report {report}: no folder {report.parent} to write it in\n"
     assert not (tmp_path / "out").exists()
 
 
