@@ -96,10 +96,11 @@ def answer(stream: IO[str], progress: Progress | None) -> tuple[StoryOutcome, li
                 progress.write("")
             except BaseException as exc:  # noqa: BLE001 - cancelled: stop the child, then raise
                 stopped = exc
-                with contextlib.suppress(OSError):
-                    os.kill(child, signal.SIGTERM)
-        elif line.startswith(CHILD):
+                stop(child)
+        elif line.startswith(CHILD):  # the child's lines may come before it is named
             child = int(line[len(CHILD) :])
+            if stopped is not None:
+                stop(child)
         elif line.startswith(WARNING):
             warnings.append(line[len(WARNING) :].rstrip("\n"))
         elif line.startswith(OUTCOME):
@@ -111,6 +112,13 @@ def answer(stream: IO[str], progress: Progress | None) -> tuple[StoryOutcome, li
                 raise StoryDied(f"the story's process ended ({line[len(DONE) :].strip()})")
             return outcome, warnings
     raise StoryDied("the story server ended")
+
+
+def stop(child: int) -> None:
+    """SIGTERM to the story's process, once it is known (never to pid 0: the caller's group)."""
+    if child > 0:
+        with contextlib.suppress(OSError):
+            os.kill(child, signal.SIGTERM)
 
 
 class Reported(Progress):

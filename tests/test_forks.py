@@ -70,3 +70,14 @@ def test_a_story_stopped_by_its_caller_leaves_nothing(tmp_path: Path) -> None:
 def test_a_child_that_ends_without_an_outcome_is_a_died_story() -> None:
     with pytest.raises(StoryDied, match="ended"):
         answer(io.StringIO("narrate-child: 1\nnarrate-done: -9\n"), None)
+
+
+def test_a_stop_before_the_child_is_named_waits_for_its_name(monkeypatch) -> None:
+    # The child's first progress line can come before the server names it: stopping then
+    # must not signal pid 0 (the caller's whole process group), but the child once named.
+    killed: list[int] = []
+    monkeypatch.setattr(os, "kill", lambda pid, sig: killed.append(pid))
+    lines = "narrate-progress: 0 3 speaking\nnarrate-child: 4242\nnarrate-done: 1\n"
+    with pytest.raises(KeyboardInterrupt):
+        answer(io.StringIO(lines), Seen(stop_at="speaking"))
+    assert killed == [4242]

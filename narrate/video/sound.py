@@ -84,9 +84,10 @@ def audio_block_for(
     samples = block_samples(speech, settings, last)
     lead = lead_samples(settings, speech.sample_rate)
     pcm = block_pcm(speech, lead, samples, bed)
-    cuts = [0, *(lead + join for join in speech.joins), samples]
-    stretches = [pcm[2 * a : 2 * b] for a, b in zip(cuts, cuts[1:], strict=False)]
-    if bed is not None:  # one stretch, mixed at 48 kHz in stereo
+    if bed is None:  # cut in the sentence pauses
+        cuts = [0, *(lead + join for join in speech.joins), samples]
+        stretches = [pcm[2 * a : 2 * b] for a, b in zip(cuts, cuts[1:], strict=False)]
+    else:  # one stretch, mixed at 48 kHz in stereo
         stretches = [pcm]
     # What goes to the encoder: the speech's own samples, or with music the block mixed at 48 kHz.
     source = Source(speech.sample_rate, 1) if bed is None else Source(DELIVERY_RATE, 2)
