@@ -160,17 +160,13 @@ def run_here(jobs: list[StoryJob], progress: BatchProgress, warn: Warn) -> list[
 
 def summary(outcome: StoryOutcome) -> str:
     """The report's line for a story: its MP4 and how it went, or its error."""
-    from narrate.progress import counted
+    from narrate.progress import rendered_line
 
     if outcome.error is not None:
         return f"{outcome.label}: error: {outcome.error}"
-    duration = outcome.duration or 0.0
-    length = f"{int(duration // 60)}:{duration % 60:04.1f}"
     checked = {None: "", True: "; check passed", False: "; check FAILED"}[outcome.check_passed]
-    return (
-        f"{outcome.video}  ({counted(outcome.scenes, 'scene')}, {length} of video, "
-        f"rendered in {outcome.seconds:.1f} s{checked})"
-    )
+    duration = outcome.duration or 0.0
+    return rendered_line(outcome.video, outcome.scenes, duration, outcome.seconds, checked)
 
 
 class Totals(BaseModel):

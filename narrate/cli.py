@@ -121,7 +121,7 @@ def render_one(
     jobs: int | None,
 ) -> bool:
     from narrate.cache import Cache
-    from narrate.progress import Progress, counted
+    from narrate.progress import Progress, rendered_line
     from narrate.render import render
 
     cache = Cache(cache_dir)
@@ -137,12 +137,8 @@ def render_one(
     elapsed = time.monotonic() - started
     duration = result.script.duration or 0.0
     reused = f"; reused from cache: {cache.summary()}" if cache.enabled else ""
-    length = f"{int(duration // 60)}:{duration % 60:04.1f}"
-    print(
-        f"{result.video}  ({counted(len(result.script.scenes), 'scene')}, {length} of video, "
-        f"rendered in {elapsed:.1f} s{reused})",
-        flush=True,
-    )
+    scenes = len(result.script.scenes)
+    print(rendered_line(result.video, scenes, duration, elapsed, reused), flush=True)
     return not args.check or not cmd_check(argparse.Namespace(video=result.video), "  ")
 
 

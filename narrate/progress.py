@@ -49,3 +49,15 @@ class Stage:
 def counted(count: int, noun: str) -> str:
     """`1 scene`, `8 scenes`."""
     return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def rendered_line(
+    video: object, scenes: int, duration: float, seconds: float, more: str = ""
+) -> str:
+    """What a render prints when its video is made: `X.mp4  (8 scenes, 3:22.7 of video,
+    rendered in 6.4 s; ...)`; `more` goes after the time."""
+    length = f"{int(duration // 60)}:{duration % 60:04.1f}"
+    return (
+        f"{video}  ({counted(scenes, 'scene')}, {length} of video, "
+        f"rendered in {seconds:.1f} s{more})"
+    )
