@@ -9,7 +9,8 @@ Runs in one go, each case in its own process (wall time and peak RSS of the proc
   piper alone Piper by itself (piper-tts, the bundled joe voice, loaded once, its default
               settings) saying the example's sentences, one call each: synthesis time only
   piper cold  narrate render --engine piper, empty cache but for the voice, prepared on its
-              first use (target: at most 1.25x piper alone)
+              first use (target: at most 1.25x piper alone; the two take turns, 3 times
+              at least, and the ratio is of their medians)
   piper edit  one sentence changed, render again with that cache (target: at most 2 s)
   batch       12 stories one after another, on `--cluster local:2`, and through `narrate serve`
               (benchmarks/batch.py): stories per hour, what Dask and the API add per story
@@ -77,9 +78,7 @@ def repeated(times: int, before: Callable[[], None], *args: Any) -> Run:
     for _ in range(times):
         before()
         runs.append(run(*args))
-    walls = tuple(r.wall for r in runs)
-    return Run(runs[0].case, runs[0].video_seconds, statistics.median(walls),
-               max(r.peak_rss_mb for r in runs), walls)  # fmt: skip
+    return median_run(runs)
 
 
 def restore(saved: Path, folder: Path) -> None:
@@ -125,20 +124,28 @@ def piper_alone(article: Path) -> Run:
 
 def piper_cases(work: Path, article: Path, repeat: int) -> list[Run]:
     """Piper alone, narrate cold with Piper, and a one-sentence edit with Piper (`article`
-    is the edited example: the edit goes back to the example's sentence)."""
+    is the edited example: the edit goes back to the example's sentence). Piper alone and
+    the cold render take turns, `repeat` times each: this machine's speed drifts by a tenth
+    over minutes, and the ratio is of the medians."""
     slug = "telegram-ceo-claims-us-sought-platform-backdoor"
     edited = article.read_text(encoding="utf-8")
     article.write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
     out, cache = work / "piper-out", work / "piper-cache"
+    prepared = work / "piper-cache-prepared"
     script = out / slug / "script.json"
-    runs = [piper_alone(article)]
-    # The voice is prepared on its first use (patched for word times, optimized, kept in the
-    # cache folder's voices/: about 3 s, once); `narrate doctor` does it here, as a user's
-    # first render would. Piper alone's loading is not counted either.
-    subprocess.run([sys.executable, "-m", "narrate", "doctor", "--cache-dir", str(cache)],
+    # The voice is prepared on its first use (patched for word times, its decoder made 2-D,
+    # optimized, kept in the cache folder's voices/: about 4 s, once); `narrate doctor` does
+    # it here, as a user's first render would. Piper alone's loading is not counted either.
+    subprocess.run([sys.executable, "-m", "narrate", "doctor", "--cache-dir", str(prepared)],
                    cwd=ROOT, capture_output=True, check=True)  # fmt: skip
     cold = narrate(article, out, cache, "--engine", "piper")
-    runs.append(run("narrate piper cold", cold, script))
+    alones, colds = [], []
+    for _ in range(repeat):
+        alones.append(piper_alone(article))
+        restore(work / "nothing", out)
+        restore(prepared, cache)
+        colds.append(run("narrate piper cold", cold, script))
+    runs = [median_run(alones), median_run(colds)]
     for folder in (out, cache):
         shutil.copytree(folder, folder.with_name(folder.name + "-cold"), symlinks=True)
     article.write_text(edited, encoding="utf-8")
@@ -150,6 +157,13 @@ def piper_cases(work: Path, article: Path, repeat: int) -> list[Run]:
     edit = narrate(article, out, cache, "--engine", "piper")
     runs.append(repeated(repeat, as_cold, "narrate piper edit", edit, script))
     return runs
+
+
+def median_run(runs: list[Run]) -> Run:
+    """One case's runs as one: the median wall time, the largest RSS."""
+    walls = tuple(r.wall for r in runs)
+    return Run(runs[0].case, runs[0].video_seconds, statistics.median(walls),
+               max(r.peak_rss_mb for r in runs), walls)  # fmt: skip
 
 
 def long_article(minutes: float, example_seconds: float) -> str:
@@ -230,7 +244,7 @@ def main() -> None:
     runs.append(
         run("narrate long, cold", narrate(long, long_out, work / "cache-long"), long_out / slug / "script.json")
     )
-    piper = [] if args.skip_piper else piper_cases(work, article, max(1, args.repeat // 2))
+    piper = [] if args.skip_piper else piper_cases(work, article, max(3, args.repeat // 2))
     report(runs + piper)
     report_sound(*sound_cases(out / slug / "audio", work))
     if piper:
@@ -249,8 +263,9 @@ def report_piper(runs: list[Run]) -> None:
     print(f"{'piper case':<26} {'speech s':>8} {'wall s':>8}")
     for r in runs:
         print(f"{r.case:<26} {r.video_seconds:>8.1f} {r.wall:>8.2f}")
-    if len(edit.walls) > 1:
-        print(f"{edit.case}: median of {' '.join(f'{w:.2f}' for w in sorted(edit.walls))} s")
+    for r in runs:
+        if len(r.walls) > 1:
+            print(f"{r.case}: median of {' '.join(f'{w:.2f}' for w in sorted(r.walls))} s")
     print(f"piper: {alone.video_seconds / alone.wall:.1f}x faster than real time alone")
     print(
         f"piper cold: {cold.wall / alone.wall:.2f}x piper alone (target: at most 1.25x), "

@@ -85,7 +85,7 @@ def test_draw_cards_writes_one_png_per_scene(tmp_path):
 
 def test_pixels_of_a_picture_are_pillows_own(tmp_path: Path):
     # narrate reads a picture's pixels in one piece rather than Pillow's 64 KB at a time.
-    from narrate.video.packs import pixels_of
+    from narrate.pictures.canvas import pixels_of
 
     image = Image.new("RGB", (700, 300), "#123456")
     ImageDraw.Draw(image).text((10, 10), "pixels", fill="white")
@@ -101,9 +101,9 @@ def test_pixels_of_a_picture_are_pillows_own(tmp_path: Path):
 def test_a_caption_stays_inside_the_card_whatever_the_text(size, narration):
     # Issue 11: a 15,000-character word made one cue of 358 lines; its strip was taller than
     # the card, the picture came out too big, and x264 "did not write the frames asked for".
+    from narrate.pictures.canvas import pixels_of
     from narrate.pictures.captions import sentence_cue_lines
     from narrate.pictures.cards import caption_strip
-    from narrate.video.packs import pixels_of
 
     card = blank_card(THEME, *size).image
     for cues in sentence_cue_lines(narration):
@@ -212,3 +212,12 @@ def test_vertical_heading_sits_in_the_upper_middle():
     card = draw_card(script_with("Short heading"), 2, THEME, 1080, 1920, True)
     heading = card.boxes["heading"]
     assert 0.15 * 1920 < (heading[1] + heading[3]) / 2 < 0.45 * 1920
+
+
+def test_each_blank_card_is_its_own_picture():
+    """The theme's gradient is drawn once and copied: drawing on one card leaves the next."""
+    first = blank_card(THEME, 320, 180).image
+    first.paste((255, 0, 0), (0, 0, 320, 180))
+    second = blank_card(THEME, 320, 180).image
+    assert second.getpixel((5, 5)) != (255, 0, 0)
+    assert second.getpixel((5, 5)) != second.getpixel((5, 175))  # still a gradient

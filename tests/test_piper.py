@@ -265,3 +265,55 @@ def test_the_worker_loads_the_piper_voice_before_pydantic():
         [sys.executable, "-c", LOADS_FIRST], capture_output=True, text=True, cwd=ROOT, check=True
     )
     assert result.stdout.split("\n")[-2] == "['onnxruntime']"
+
+
+LANES = """
+import json, sys, threading, wave
+from pathlib import Path
+from narrate.speech.piper import PiperEngine
+
+folder = Path(sys.argv[1])
+engine = PiperEngine(None, folder / "store")
+engine.waiting = lambda: 1  # more sentences wait: two at once, each on one thread
+text = "Engineers will inspect the bridge on Monday, and the mayor thanked everyone."
+both = threading.Barrier(2, timeout=30)
+marks = {}
+
+def say(number):
+    both.wait()
+    marks[number] = engine.synthesize(text, folder / f"{number}.wav", "", 175)
+
+threads = [threading.Thread(target=say, args=(number,)) for number in (1, 2)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+side_by_side = sorted(engine._voices)
+engine.waiting = lambda: 0  # said alone: on both cores
+marks[3] = engine.synthesize(text, folder / "3.wav", "", 175)
+voices = engine._voices.items()
+threads = {n: v.session.get_session_options().intra_op_num_threads for n, v in voices}
+seconds = []
+for number in (1, 2, 3):
+    with wave.open(str(folder / f"{number}.wav")) as sound:
+        seconds.append(sound.getnframes() / sound.getframerate())
+print(json.dumps({"side_by_side": side_by_side, "threads": threads, "seconds": seconds,
+                  "words": [[m.start for m in marks[n]] for n in (1, 2, 3)]}))
+"""
+
+
+def test_sentences_said_side_by_side_each_on_one_thread(tmp_path):
+    """While more sentences wait, the worker says two at once, each on a one-thread copy of
+    the voice (5% less CPU than one after another on two threads); a sentence said alone
+    runs on both cores. Each says the whole sentence, its words in order."""
+    result = subprocess.run(
+        [sys.executable, "-c", LANES, str(tmp_path)], capture_output=True, text=True, cwd=ROOT
+    )
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout.strip().splitlines()[-1])
+    assert found["side_by_side"] == [1]
+    assert found["threads"] == {"1": 1, "2": 2}
+    shortest, longest = min(found["seconds"]), max(found["seconds"])
+    assert shortest > 3.0 and longest < 1.15 * shortest  # the same sentence each time
+    for starts in found["words"]:
+        assert len(starts) == 12 and starts == sorted(starts) and starts[-1] < shortest

@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from narrate.video import planes
-from narrate.video.encode import MOVING_ARGS, Encoders, encode_pictures
+from narrate.video.encode import X264_ARGS, Encoders, encode_pictures
 from narrate.video.ffmpeg import run_ffmpeg_fed
 
 SIZE = (320, 180)
@@ -96,7 +96,7 @@ def test_a_still_picture_converts_as_ffmpeg_does(tmp_path):
     for pixel_format, data in (("rgb24", pixels), ("yuv420p", planes.i420(pixels, SIZE))):
         units = encode_pictures(
             [lambda data=data: data], {0}, SIZE, 30, tmp_path / f"{pixel_format}.h264",
-            MOVING_ARGS, pixel_format,
+            X264_ARGS, pixel_format,
         )  # fmt: skip
         assert len(units) == 1
         ways.append(decoded(tmp_path / f"{pixel_format}.h264"))
@@ -171,3 +171,29 @@ def test_one_encoder_at_a_time_while_narrowed():
     with encoders.narrowed():
         assert run_four() == 1
     assert run_four() > 1
+
+
+@pytest.mark.parametrize("top,count", [(10, 6), (11, 6), (10, 7), (11, 7), (0, 180), (179, 1)])
+def test_a_captions_rows_converted_alone_are_the_whole_pictures(top, count):
+    """A still picture's planes with a caption's rows converted over them (odd edges widened
+    to a pair of rows from the picture under them) are the whole picture converted."""
+    rng = np.random.default_rng(top * 1000 + count)
+    under = rng.integers(0, 256, (SIZE[1], SIZE[0], 3), np.uint8)
+    rows = rng.integers(0, 256, (count, SIZE[0], 3), np.uint8)
+    whole = under.copy()
+    whole[top : top + count] = rows
+    base = planes.i420(under.tobytes(), SIZE)
+    made = planes.with_rows(base, under.tobytes(), rows.tobytes(), top, SIZE)
+    assert made == planes.i420(whole.tobytes(), SIZE)
+
+
+def test_a_crossfade_of_planes_is_pillows_blend_to_a_level():
+    first, second = drawn((40, 90, 160)), drawn((230, 200, 20))
+    for share in (1 / 3, 2 / 3):
+        mixed = planes.blend(
+            planes.i420(first.tobytes(), SIZE), planes.i420(second.tobytes(), SIZE), share
+        )
+        pillows = planes.i420(Image.blend(first, second, share).tobytes(), SIZE)
+        ours, theirs = (np.frombuffer(p, np.uint8).astype(int) for p in (mixed, pillows))
+        apart = np.abs(ours - theirs)
+        assert apart.max() <= 1  # rounding, a level at most

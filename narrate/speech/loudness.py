@@ -111,11 +111,12 @@ def peaks(samples: np.ndarray) -> np.ndarray:
     return level
 
 
-def limiter_gain(samples: np.ndarray, rate: int, ceiling: float) -> np.ndarray:
-    """A look-ahead peak limiter's gain: it falls before a peak and recovers after it."""
-    need = np.minimum(1.0, ceiling / np.maximum(peaks(samples), 1e-9)).astype(np.float32)
-    if need.min() >= 1.0:
-        return np.ones_like(need)
+def limiter_gain(levels: np.ndarray, rate: int, ceiling: float) -> np.ndarray | None:
+    """A look-ahead peak limiter's gain for samples at `levels` (peaks()): it falls before a
+    peak and recovers after it. None when no sample needs it."""
+    if float(levels.max(initial=0.0)) <= ceiling:
+        return None
+    need = np.minimum(1.0, ceiling / np.maximum(levels, 1e-9)).astype(np.float32)
     hold = max(1, round(HOLD * rate))
     blocks = -(-len(need) // hold)
     padded = np.pad(need, (0, blocks * hold - len(need)), constant_values=1.0)
@@ -143,10 +144,14 @@ def normalize(samples: np.ndarray, rate: int, target: float = TARGET_LUFS) -> np
     if not math.isfinite(measured):
         return samples
 
-    def attempt(gain: float) -> tuple[np.ndarray, float]:
-        scale = np.float32(10 ** (gain / 20)) * limiter_gain(
-            samples * 10 ** (gain / 20), rate, ceiling
-        )
+    levels = peaks(samples)
+
+    def attempt(gain: float) -> tuple[np.ndarray | np.float32, float]:
+        factor = np.float32(10 ** (gain / 20))
+        limited = limiter_gain(levels * factor, rate, ceiling)
+        if limited is None:  # a gain alone: the loudness moves by as many dB
+            return factor, measured + gain
+        scale = factor * limited
         return scale, gated_loudness(weighted * scale, rate)
 
     gain_a = target - measured

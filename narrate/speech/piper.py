@@ -21,6 +21,7 @@ import os
 import re
 import threading
 import wave
+from collections.abc import Callable, Iterator
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,7 +36,9 @@ NOT_INSTALLED = (
 )
 BUNDLED = "en_US-joe-medium"
 PACE = 175  # words a minute at the voice's own length_scale
-THREADS = 2  # onnxruntime's threads for one synthesis (see README, Speed)
+THREADS = 2  # onnxruntime's threads for a sentence said alone (see README, Speed)
+STREAMS = 2  # sentences said at once while more wait, each on one thread
+FORMAT = 2  # of the voice models kept in the store: 2, the decoder made 2-D (voicegraph.py)
 NOT_WORDS = set(" ,.;:!?¡¿—–-…\"'«»“”()[]")  # phonemes that start no word
 
 
@@ -108,8 +111,16 @@ class PiperEngine:
             self.config: dict[str, Any] = json.load(file)
         self.sample_rate = int(self.config.get("audio", {}).get("sample_rate", 22050))
         self._version = ""
-        self._voice: Any = None
+        self._voices: dict[int, Any] = {}  # by onnxruntime's threads
         self._loading = threading.Lock()
+        self._counting = threading.Lock()
+        self._busy = 0  # sentences being said now
+        self.waiting: Callable[[], int] = lambda: 0  # sentences asked for, not begun
+
+    @property
+    def streams(self) -> int:
+        """Sentences the worker may have said at once."""
+        return max(1, min(STREAMS, os.cpu_count() or 1))
 
     @property
     def version(self) -> str:
@@ -130,16 +141,37 @@ class PiperEngine:
 
     def warm(self) -> None:
         """Load the voice now (the worker does, on a thread, while it answers)."""
-        self._loaded()
+        self._loaded(wide_threads())
 
-    def _loaded(self) -> Any:
+    def _loaded(self, threads: int) -> Any:
+        if (voice := self._voices.get(threads)) is not None:
+            return voice
         with self._loading:
-            if self._voice is None:
-                self._voice = load_voice(self.model, self.config, self.store, self.version)
-        return self._voice
+            if threads not in self._voices:
+                self._voices[threads] = load_voice(
+                    self.model, self.config, self.store, self.version, threads
+                )
+        return self._voices[threads]
+
+    @contextlib.contextmanager
+    def _lane(self) -> Iterator[Any]:
+        """The voice for a sentence: run on both cores when it is said alone, on one when
+        others are said or wait (two sentences at once on one thread each take 5% less CPU
+        than each in turn on two, and leave no core waiting on the other)."""
+        with self._counting:
+            alone = self._busy == 0 and self.waiting() == 0
+            self._busy += 1
+        try:
+            yield self._loaded(wide_threads() if alone else 1)
+        finally:
+            with self._counting:
+                self._busy -= 1
 
     def synthesize(self, text: str, path: Path, voice: str, rate: int) -> list[WordMark]:
-        piper = self._loaded()  # first: warm() may be importing numpy on its thread
+        with self._lane() as piper:
+            return self._said(piper, text, path, rate)
+
+    def _said(self, piper: Any, text: str, path: Path, rate: int) -> list[WordMark]:
         import numpy as np
         from piper.config import SynthesisConfig
 
@@ -156,6 +188,10 @@ class PiperEngine:
             out.writeframes(pcm.astype("<i2").tobytes())
         starts = phoneme_word_starts(chunks)
         return word_marks(text, starts, len(pcm), self.sample_rate, piper)
+
+
+def wide_threads() -> int:
+    return max(1, min(THREADS, os.cpu_count() or 1))
 
 
 def checked_model(model: Path) -> Path:
@@ -184,50 +220,71 @@ def model_problem(model: Path) -> str:
     return ""
 
 
-def load_voice(model: Path, config: dict[str, Any], store: Path | None, version: str) -> Any:
-    """The Piper voice, its model patched for alignments, run on THREADS of onnxruntime
-    that sleep rather than spin while waiting (the other core draws pictures). With a store,
-    the model as onnxruntime optimized it is kept there, and later loads take it as it is
-    (0.2 s instead of 0.35 s here); "extended" optimization, not "all", whose saved model
-    may hold this CPU's own layouts."""
+def load_voice(
+    model: Path, config: dict[str, Any], store: Path | None, version: str, threads: int
+) -> Any:
+    """The Piper voice, its model patched for alignments and its decoder made 2-D
+    (voicegraph.py), run on `threads` of onnxruntime that sleep rather than spin while
+    waiting (the other core draws pictures). With a store, the model as onnxruntime
+    optimizes it at its "extended" level is kept there, and later loads take it as it is
+    (0.1 s instead of 0.4 s here); the "all" level's layouts, made for this CPU's vector
+    width, are made at each load (0.06 s more), never kept: a store may be shared."""
     import onnxruntime
     from piper.config import PiperConfig
     from piper.voice import PiperVoice
 
-    levels = onnxruntime.GraphOptimizationLevel
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = min(THREADS, os.cpu_count() or 1)
-    options.inter_op_num_threads = 1
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    options.log_severity_level = 3  # no warnings on stderr
-    name = hashlib.sha256(f"{version} {onnxruntime.__version__}".encode()).hexdigest()[:32]
-    optimized = store / "voices" / f"{name}.ort.onnx" if store is not None else None
+    options = session_options(threads)
+    name = hashlib.sha256(f"{version} {onnxruntime.__version__} {FORMAT}".encode()).hexdigest()
+    optimized = store / "voices" / f"{name[:32]}.ort.onnx" if store is not None else None
     if optimized is not None and optimized.is_file():
         source: str | bytes = str(optimized)
-        options.graph_optimization_level = levels.ORT_DISABLE_ALL
     else:
-        source = aligned_model(model, None, version)  # kept as optimized, below
-        options.graph_optimization_level = levels.ORT_ENABLE_EXTENDED
+        source = aligned_model(model, config, None, version)
         if optimized is not None:
-            with contextlib.suppress(OSError):
-                optimized.parent.mkdir(parents=True, exist_ok=True)
-                part = optimized.with_name(f".{optimized.name}.{os.getpid()}.part")
-                options.optimized_model_filepath = str(part)
+            keep_optimized(source, optimized)
     session = onnxruntime.InferenceSession(
         source, sess_options=options, providers=["CPUExecutionProvider"]
     )
-    if options.optimized_model_filepath:
-        with contextlib.suppress(OSError):
-            Path(options.optimized_model_filepath).replace(optimized)  # type: ignore[arg-type]
     return PiperVoice(config=PiperConfig.from_dict(config), session=session)
 
 
-def aligned_model(model: Path, store: Path | None, version: str) -> str | bytes:
-    """The model with its alignment output: kept in the store once patched; the model as it
-    is when it cannot be patched (no `onnx`: words are then spread by their letters)."""
+def session_options(threads: int) -> Any:
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.log_severity_level = 3  # no warnings on stderr
+    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+    return options
+
+
+def keep_optimized(source: str | bytes, optimized: Path) -> None:
+    """The model as onnxruntime optimizes it at its "extended" level, kept at `optimized`
+    (whole or not at all; a store that cannot be written is left alone)."""
+    import onnxruntime
+
+    options = session_options(1)
+    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
+    with contextlib.suppress(OSError):
+        optimized.parent.mkdir(parents=True, exist_ok=True)
+        part = optimized.with_name(f".{optimized.name}.{os.getpid()}.{threading.get_ident()}.part")
+        options.optimized_model_filepath = str(part)
+        onnxruntime.InferenceSession(source, options, providers=["CPUExecutionProvider"])
+        part.replace(optimized)
+
+
+def aligned_model(
+    model: Path, config: dict[str, Any], store: Path | None, version: str
+) -> str | bytes:
+    """The model with its alignment output and its decoder made 2-D (each when it can be):
+    kept in the store once made; the model as it is without `onnx` (words are then spread by
+    their letters)."""
     kept = None
     if store is not None:
-        kept = store / "voices" / f"{hashlib.sha256(version.encode()).hexdigest()[:32]}.onnx"
+        name = hashlib.sha256(f"{version} {FORMAT}".encode()).hexdigest()[:32]
+        kept = store / "voices" / f"{name}.onnx"
         if kept.is_file():
             return str(kept)
     try:
@@ -235,12 +292,18 @@ def aligned_model(model: Path, store: Path | None, version: str) -> str | bytes:
         from piper.patch_voice_with_alignment import add_alignment_output
     except ImportError:
         return str(model)
+    from piper.config import PiperConfig
+
+    from narrate.speech.voicegraph import flatten_decoder, voice_matches
+
     loaded = onnx.load(str(model))
-    try:
+    with contextlib.suppress(ValueError):  # patched already, or no such tensor: as it is
         add_alignment_output(loaded)
-    except ValueError:  # patched already, or no such tensor: as it is
-        return str(model)
     patched: bytes = loaded.SerializeToString()
+    if flatten_decoder(loaded):
+        flat = loaded.SerializeToString()
+        if voice_matches(patched, flat, PiperConfig.from_dict(config)):
+            patched = flat
     if kept is not None:
         write_atomically(kept, patched)
     return patched

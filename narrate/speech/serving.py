@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
     from pathlib import Path
 
     from narrate.models import Voice
@@ -38,6 +39,7 @@ def serve(requests: int, answers: int) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # how the parent stops it
     work: dict[str, Callable[..., Any]] = {}
     failure: Exception | None = None
+    streams: dict[str, Any] = {}
 
     def use(name: str | None, model: Path | None, store: Path | None) -> object:
         nonlocal failure
@@ -51,21 +53,104 @@ def serve(requests: int, answers: int) -> None:
         from narrate.speech.clips import make_clip
 
         work.update(synthesize=engine.synthesize, make_clip=lambda *args: make_clip(engine, *args))
+        streams.update(n=getattr(engine, "streams", 1), engine=engine)
         return about(engine)
 
-    while (message := read_message(requests)) is not None:
-        kind, args = pickle.loads(message)
+    def answer(kind: str, args: tuple[Any, ...]) -> bytes:
         try:
             if failure is not None:
                 raise failure
             do = use if kind == "use" and not work else work[kind]
-            answer = pickle.dumps((False, do(*args)))
+            return pickle.dumps((False, do(*args)))
         except Exception as exc:  # noqa: BLE001 - every failure goes back to the asker
             try:
-                answer = pickle.dumps((True, exc))
+                return pickle.dumps((True, exc))
             except Exception:  # noqa: BLE001 - an error that cannot be pickled: its words
-                answer = pickle.dumps((True, RuntimeError(f"{type(exc).__name__}: {exc}")))
-        write_message(answers, answer)
+                return pickle.dumps((True, RuntimeError(f"{type(exc).__name__}: {exc}")))
+
+    side: Answering | None = None
+    while (message := read_message(requests)) is not None:
+        kind, args = pickle.loads(message)
+        if side is not None:
+            side.submit(kind, args)
+            continue
+        write_message(answers, answer(kind, args))
+        if work and streams.get("n", 1) > 1:  # an engine that says sentences side by side
+            side = Answering(answers, streams["n"], answer)
+            streams["engine"].waiting = side.count_waiting
+    if side is not None:
+        side.close()
+
+
+class Answering:
+    """Requests done `streams` at a time (an engine that says sentences side by side), and
+    answered in the order they were asked. They begin in that order too (each scene's sound
+    is encoded once it is said), but for the last few: of those, the one with the most to
+    say begins first, so the last to end is a short one, not a long one said alone while
+    the other core waits."""
+
+    LAST = 6  # requests begun longest first, when no more than these wait
+
+    def __init__(self, answers: int, streams: int, do: Callable[[str, tuple[Any, ...]], bytes]):
+        import queue
+
+        self.answers, self.do = answers, do
+        self.changed = threading.Condition()
+        self.waiting: list[tuple[int, str, tuple[Any, ...], Future[bytes]]] = []
+        self.closed = False
+        self.order: queue.SimpleQueue[Future[bytes] | None] = queue.SimpleQueue()
+        self.threads = [threading.Thread(target=self._work, daemon=True) for _ in range(streams)]
+        self.threads.append(threading.Thread(target=self._write, daemon=True))
+        for thread in self.threads:
+            thread.start()
+
+    def count_waiting(self) -> int:
+        """Requests asked for and not begun."""
+        return len(self.waiting)
+
+    def submit(self, kind: str, args: tuple[Any, ...]) -> None:
+        from concurrent.futures import Future
+
+        done: Future[bytes] = Future()
+        size = len(args[0]) if args and isinstance(args[0], str) else 0
+        with self.changed:
+            self.waiting.append((size, kind, args, done))
+            self.changed.notify()
+        self.order.put(done)
+
+    def _work(self) -> None:
+        while True:
+            with self.changed:
+                while not self.waiting and not self.closed:
+                    self.changed.wait()
+                if not self.waiting:
+                    return
+                last = self.waiting if len(self.waiting) <= self.LAST else self.waiting[:1]
+                _, kind, args, done = self.waiting.pop(last.index(max(last, key=first)))
+            try:
+                done.set_result(self.do(kind, args))
+            except BaseException as exc:  # noqa: BLE001 - answered as a failure, never left out
+                import pickle
+
+                failed = RuntimeError(f"{type(exc).__name__}: {exc}")
+                done.set_result(pickle.dumps((True, failed)))
+
+    def _write(self) -> None:
+        while (done := self.order.get()) is not None:
+            write_message(self.answers, done.result())
+
+    def close(self) -> None:
+        """Answer what was asked, then end."""
+        with self.changed:
+            self.closed = True
+            self.changed.notify_all()
+        self.order.put(None)
+        for thread in self.threads:
+            thread.join()
+
+
+def first(item: tuple[Any, ...]) -> Any:
+    return item[0]
 
 
 def started(name: str | None, model: Path | None, store: Path | None) -> TTSEngine:

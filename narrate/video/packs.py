@@ -18,9 +18,6 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-from PIL import Image
 
 from narrate.cache import Cache
 from narrate.models import Script, Settings
@@ -31,16 +28,12 @@ from narrate.pictures.backdrops import (
     drawn_card,
     scene_backdrops,
 )
-from narrate.pictures.canvas import pixels_of
 from narrate.pictures.captions import sentence_cue_lines
-from narrate.pictures.cards import caption_strip, card_for
+from narrate.pictures.cards import card_for
 from narrate.pictures.framing import TRAVEL
 from narrate.pictures.theme import Theme
-from narrate.video.encode import MOVING_ARGS, X264_ARGS, Run, pack_for
-
-if TYPE_CHECKING:
-    from narrate.pictures.photo import Look
-    from narrate.video.planes import Layer, Source
+from narrate.video.encode import Run, pack_for
+from narrate.video.painting import Strips, painter
 
 # One pack with a moving photo is encoded at a time: its drawing and its encoder keep both
 # cores busy, and a second would hold another 1080p encoder and photo in memory.
@@ -159,12 +152,10 @@ def card_and_pack(
         slots, holds = in_motion(slots, seconds, settings.fps, steps)
     pictures, indexes = merged(slots)
     size = (settings.width, settings.height)
-    yuv = seconds is not None and moving
-    runs = runs_of([slot for slot, _ in fades] + pictures, theme, size, yuv)
-    x264 = MOVING_ARGS if yuv else X264_ARGS
+    runs = runs_of([slot for slot, _ in fades] + pictures, theme, size)
     path = work / ".build" / f"{number:02d}.h264"
-    with MOVING if yuv else nullcontext():
-        pack = pack_for(runs, size, settings.fps, path, cache, x264, "yuv420p" if yuv else "rgb24")
+    with MOVING if seconds is not None and moving else nullcontext():
+        pack = pack_for(runs, size, settings.fps, path, cache, pixel_format="yuv420p")
     give_back()
     advance()
     per_position = [0] * (slots[-1].position + 1)
@@ -292,9 +283,8 @@ def previous_tail(
     return backdrops.sentences[-1] if backdrops.sentences else card
 
 
-def runs_of(pictures: list[Slot], theme: Theme, size: tuple[int, int], yuv: bool) -> list[Run]:
-    """The pictures as runs: a new run (a keyframe) where each sentence's pictures begin.
-    `yuv`: pictures as YUV 4:2:0 planes (a pack with a moving photo), else RGB."""
+def runs_of(pictures: list[Slot], theme: Theme, size: tuple[int, int]) -> list[Run]:
+    """The pictures as runs: a new run (a keyframe) where each sentence's pictures begin."""
     runs: list[Run] = []
     strips = Strips(theme, size)
     for index, slot in enumerate(pictures):
@@ -303,98 +293,5 @@ def runs_of(pictures: list[Slot], theme: Theme, size: tuple[int, int], yuv: bool
         pictures_of_run = runs[-1].identity["pictures"]
         assert isinstance(pictures_of_run, list)
         pictures_of_run.append(slot.identity())
-        runs[-1].pictures.append(painter(slot, strips, yuv))
+        runs[-1].pictures.append(painter(slot, strips))
     return runs
-
-
-class Strips:
-    """Caption strips, and what a moving photo's pictures are made of. Over a still
-    backdrop, a strip is drawn over it; over a moving one, the strip and the photo's own
-    stamps (caption line, logo) are drawn once per caption as a layer (video/planes.py)
-    laid over each picture: drawing text takes longer than the photo's picture."""
-
-    def __init__(self, theme: Theme, size: tuple[int, int]) -> None:
-        self.theme, self.size = theme, size
-        self.backdrop: Backdrop | None = None
-        self.fading: Backdrop | None = None
-        # the moving photo being shown, as planes, and its layer for the caption being laid
-        # (pictures come in order: one of each is kept)
-        self.source: tuple[object, Source] | None = None
-        self.layer: tuple[tuple[object, tuple[str, ...] | None], Layer] | None = None
-
-    def showing(self, backdrop: Backdrop, fading: Backdrop | None) -> None:
-        """The pictures have moved on to `backdrop` (faded in from `fading`): the ones
-        before let go of what they drew (a scene's backdrops are drawn again if they come
-        back, rather than all kept)."""
-        for before in (self.backdrop, self.fading):
-            if before is not None and before is not backdrop and before is not fading:
-                before.forget()
-                self.source = self.layer = None
-        self.backdrop, self.fading = backdrop, fading
-
-    def drawn(self, image: Image.Image, cue: tuple[str, ...]) -> tuple[int, bytes]:
-        top, strip = caption_strip(image, list(cue), self.theme)
-        return top, pixels_of(strip)
-
-    def moving(self, slot: Slot) -> bytes | None:
-        """A moving photo's picture at slot.t as YUV 4:2:0 (None: it cannot be decoded)."""
-        from narrate.video.planes import Source, picture
-
-        parts = slot.backdrop.parts() if slot.backdrop.parts is not None else None
-        if parts is None:
-            return None
-        photo, look = parts
-        if self.source is None or self.source[0] is not look:
-            self.source = (look, Source.of(look.image))
-        # looks by identity: a Look's == would compare its photo's pixels
-        if self.layer is None or self.layer[0][0] is not look or self.layer[0][1] != slot.cue:
-            self.layer = ((look, slot.cue), self.layer_for(look, slot.cue))
-        return picture(self.source[1], photo.region(slot.t), self.size, self.layer[1])
-
-    def layer_for(self, look: Look, cue: tuple[str, ...] | None) -> Layer:
-        """The look's stamps and the caption's strip, drawn over black and over white (one
-        at a time, keeping only the boxes they cover)."""
-        from narrate.video.planes import joined, layer_of
-
-        drawn: list[list[Image.Image]] = []
-        boxes = [stamp.box for stamp in look.stamps]
-        for colour in ((0, 0, 0), (255, 255, 255)):
-            canvas = Image.new("RGB", self.size, colour)
-            for stamp in look.stamps:
-                canvas.paste(stamp.colour, stamp.position, stamp.mask)
-            if cue is not None:
-                top, strip = caption_strip(canvas, list(cue), self.theme)
-                canvas.paste(strip, (0, top))
-                boxes.append((0, top, strip.width, top + strip.height))
-            boxes = joined(boxes, self.size)
-            drawn.append([canvas.crop(box) for box in boxes])
-        return layer_of(boxes, drawn[0], drawn[1])
-
-
-def painter(slot: Slot, strips: Strips, yuv: bool) -> Callable[[], bytes]:
-    """A slot's pixels (RGB, or YUV 4:2:0 when `yuv`), drawn when the encoder takes them."""
-
-    def paint() -> bytes:
-        strips.showing(slot.backdrop, slot.fade[0] if slot.fade else None)
-        image = slot.backdrop.at(slot.t)
-        if slot.fade is not None:
-            image = Image.blend(slot.fade[0].at(1.0), image, slot.fade[1])
-            pixels = pixels_of(image)
-        else:
-            pixels = slot.backdrop.pixels(slot.t)
-        if slot.cue is None:
-            return pixels
-        top, strip = strips.drawn(image, slot.cue)
-        row, whole = 3 * image.width, memoryview(pixels)  # slices of it are not copies
-        return b"".join((whole[: top * row], strip, whole[top * row + len(strip) :]))
-
-    def paint_yuv() -> bytes:
-        from narrate.video.planes import i420
-
-        if slot.fade is None and slot.backdrop.moving:
-            strips.showing(slot.backdrop, None)
-            if (made := strips.moving(slot)) is not None:
-                return made
-        return i420(paint(), strips.size)
-
-    return paint_yuv if yuv else paint

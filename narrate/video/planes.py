@@ -36,6 +36,50 @@ def i420(pixels: bytes, size: tuple[int, int]) -> bytes:
     return bytes(cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420).data)
 
 
+def with_rows(base: bytes, under: bytes, rows: bytes, top: int, size: tuple[int, int]) -> bytes:
+    """YUV 4:2:0 `base` with RGB `rows` (from row `top` on) in place of its own: those rows
+    converted alone, widened to even rows from `under` (the RGB of `base`) where they start
+    or end on an odd one, as 4:2:0 pairs rows."""
+    width, height = size
+    line = 3 * width
+    count = len(rows) // line
+    before, after = top % 2, (top + count) % 2
+    if before or after:
+        whole = memoryview(under)
+        rows = b"".join(
+            (whole[(top - before) * line : top * line], rows,
+             whole[(top + count) * line : (top + count + after) * line])
+        )  # fmt: skip
+        top, count = top - before, count + before + after
+    if not count:
+        return base
+    flat = cv2.cvtColor(
+        np.frombuffer(rows, np.uint8).reshape(count, width, 3), cv2.COLOR_RGB2YUV_I420
+    ).reshape(-1)
+    luma, quarter, half = width * height, width * height // 4, width // 2
+    parts, at = [], 0
+    new = memoryview(flat.data)
+    old = memoryview(base)
+    for plane_start, row_size, first, rows_in in (
+        (0, width, top, count),
+        (luma, half, top // 2, count // 2),
+        (luma + quarter, half, top // 2, count // 2),
+    ):
+        start = plane_start + first * row_size
+        taken = row_size * rows_in
+        parts += [old[at:start], new[:taken]]
+        new, at = new[taken:], start + taken
+    parts.append(old[at:])
+    return b"".join(parts)
+
+
+def blend(first: bytes, second: bytes, share: float) -> bytes:
+    """Two pictures' planes mixed, `share` of the second (as Pillow's Image.blend mixes RGB:
+    the conversion is linear, so mixing the planes is the same to a level)."""
+    a, b = np.frombuffer(first, np.uint8), np.frombuffer(second, np.uint8)
+    return bytes(cv2.addWeighted(a, 1.0 - share, b, share, 0.0).data)
+
+
 def split(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """RGB pixels' Y, U and V planes (an odd side repeats its last row or column)."""
     height, width = rgb.shape[:2]
