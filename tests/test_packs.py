@@ -118,3 +118,85 @@ def test_a_long_span_has_no_more_pictures_than_its_move_has_pixels() -> None:
     out, holds = in_motion(slots, [0.0, 25.0, 30.0], 30, 73)
     assert len(out) <= 73 + 1
     assert holds[0] == holds[1] == 30 * 30 / 73  # a picture every 0.41 s of the 30 s span
+
+
+class Drawn:
+    """A picture that says how it was asked for: as planes (called) or as RGB."""
+
+    def __init__(self, shade: int, still: bool = True) -> None:
+        self.shade, self.still, self.asked = shade, still, []
+
+    def __call__(self) -> bytes:
+        from narrate.video.planes import i420
+
+        self.asked.append("planes")
+        return i420(bytes([self.shade]) * (64 * 48 * 3), (64, 48))
+
+    def rgb(self) -> bytes:
+        self.asked.append("rgb")
+        return bytes([self.shade]) * (64 * 48 * 3)
+
+
+def test_few_still_pictures_are_converted_by_ffmpeg_many_here(tmp_path, monkeypatch) -> None:
+    """An edit encodes a few pictures: ffmpeg converts their RGB, and this process never
+    imports numpy and OpenCV for them. A render of many (or of a moving photo) converts
+    them here. Either way the run is the same picture, to a level, under the same key."""
+    import sys
+
+    from narrate.cache import Cache
+    from narrate.video.encode import FEW, Run, pack_for
+    from tests.test_planes import decoded_at
+
+    monkeypatch.delitem(sys.modules, "cv2", raising=False)  # as in an edit's process
+    cases = {
+        "few": [Drawn(60 + n) for n in range(3)],
+        "many": [Drawn(60 + n) for n in range(FEW + 1)],
+        "moving": [Drawn(60), Drawn(61, still=False)],
+    }
+    frames = {}
+    for name, pictures in cases.items():
+        if name != "few":
+            monkeypatch.delitem(sys.modules, "cv2", raising=False)
+        path = tmp_path / f"{name}.h264"
+        pack_for([Run({"n": name}, list(pictures))], (64, 48), 30, path, Cache(None),
+                 pixel_format="yuv420p")  # fmt: skip
+        frames[name] = decoded_at(path, (64, 48))
+        asked = {way for picture in pictures for way in picture.asked}
+        assert asked == ({"rgb"} if name == "few" else {"planes"}), name
+    assert abs(frames["few"][0].mean() - frames["many"][0].mean()) <= 1.0
+
+
+EDIT = """
+import json, sys
+from narrate import cli
+from narrate.speech import worker
+
+worker.start_early(sys.argv[1:])
+try:
+    code = cli.main(["render", *sys.argv[1:]])
+finally:
+    worker.stop_early()
+print(json.dumps({"code": code, "loaded": sorted(m for m in ("numpy", "cv2") if m in sys.modules)}))
+"""
+
+
+def test_an_edit_of_one_sentence_needs_neither_numpy_nor_opencv_here(tmp_path) -> None:
+    """`narrate render` after one sentence changed: its few pictures are converted by
+    ffmpeg, and the sound's loudness is the worker's, so this process imports neither."""
+    import json
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    article = tmp_path / "a.txt"
+    common = [str(article), "--size", "320x180", "--out", str(tmp_path / "out"), "-q",
+              "--cache-dir", str(tmp_path / "cache")]  # fmt: skip
+    runs = []
+    for words in ("all week", "all month"):
+        article.write_text(f"Bridge Report\n\nThe bridge opens on Monday. Crews worked {words}.\n")
+        done = subprocess.run([sys.executable, "-c", EDIT, *common], capture_output=True,
+                              text=True, cwd=ROOT)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    assert runs[1] == {"code": 0, "loaded": []}

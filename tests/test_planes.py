@@ -104,6 +104,11 @@ def test_a_still_picture_converts_as_ffmpeg_does(tmp_path):
 
 
 def decoded(path: Path) -> np.ndarray:
+    return decoded_at(path, SIZE)[0]
+
+
+def decoded_at(path: Path, size: tuple[int, int]) -> np.ndarray:
+    """Every frame of a raw H.264 file, as RGB."""
     import subprocess
 
     from narrate.video.ffmpeg import ffmpeg_exe
@@ -112,7 +117,7 @@ def decoded(path: Path) -> np.ndarray:
         [ffmpeg_exe(), "-v", "error", "-i", str(path), "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
         capture_output=True, check=True,
     ).stdout  # fmt: skip
-    return np.frombuffer(raw, np.uint8).reshape(SIZE[1], SIZE[0], 3).astype(int)
+    return np.frombuffer(raw, np.uint8).reshape(-1, size[1], size[0], 3).astype(int)
 
 
 def test_pictures_are_drawn_only_a_few_ahead_of_the_encoder(tmp_path):

@@ -11,11 +11,13 @@ longer depends on how long anything is on screen.
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol, cast
 
 from narrate.cache import Cache, make_key
 from narrate.video.ffmpeg import run_ffmpeg_fed
@@ -47,6 +49,9 @@ X264_ARGS = [
 # Pictures fed to x264 ahead of those it has encoded: enough to keep it busy, few enough that
 # ffmpeg's queues do not hold a dozen 1080p frames (50 MB) when the pictures come faster.
 AHEAD = 4
+# Pictures of still backdrops converted from RGB by ffmpeg rather than here, at most (an
+# edit's sentence: importing numpy and OpenCV takes 0.1 s, converting one picture 6 ms more).
+FEW = 8
 
 
 class Encoders:
@@ -184,7 +189,10 @@ def pack_for(
         for index in missing:
             starts.add(position)
             position += len(runs[index].pictures)
-        units = encode_pictures(pictures, starts, size, fps, path, x264, pixel_format)
+        given = pixel_format
+        if given == "yuv420p" and few_and_still(pictures):  # ffmpeg converts: the same pictures
+            pictures, given = [cast(Convertible, draw).rgb for draw in pictures], "rgb24"
+        units = encode_pictures(pictures, starts, size, fps, path, x264, given)
         position = 0
         for index in missing:
             count = len(runs[index].pictures)
@@ -193,6 +201,26 @@ def pack_for(
             position += count
     path.write_bytes(b"".join(found[key] for key in keys))
     return path
+
+
+class Convertible(Protocol):
+    """A picture that can also be drawn in RGB (video/painting.py Picture)."""
+
+    still: bool
+
+    def __call__(self) -> bytes: ...
+
+    def rgb(self) -> bytes: ...
+
+
+def few_and_still(pictures: list[Callable[[], bytes]]) -> bool:
+    """Whether so few pictures, all over still backdrops, are to be encoded that ffmpeg had
+    better convert them from RGB, in a process without numpy and OpenCV (an edit's)."""
+    return (
+        len(pictures) <= FEW
+        and "cv2" not in sys.modules
+        and all(getattr(draw, "still", False) for draw in pictures)
+    )
 
 
 def held(

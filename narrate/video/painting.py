@@ -9,7 +9,6 @@ made as planes from the start (video/planes.py).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PIL import Image
@@ -122,10 +121,19 @@ class Strips:
         return layer_of(boxes, drawn[0], drawn[1])
 
 
-def painter(slot: Slot, strips: Strips) -> Callable[[], bytes]:
-    """A slot's pixels as YUV 4:2:0 planes, drawn when the encoder takes them."""
+class Picture:
+    """A slot's picture, drawn when the encoder takes it: as YUV 4:2:0 planes (called), or,
+    over still backdrops, as RGB (`rgb`) for ffmpeg to convert. An edit encodes a few
+    pictures: converting them in ffmpeg spares this process importing numpy and OpenCV
+    (0.1 s, on the edit's path); a render of many converts them here, in less time."""
 
-    def rgb() -> bytes:
+    def __init__(self, slot: Slot, strips: Strips) -> None:
+        self.slot, self.strips = slot, strips
+        fading = slot.fade[0].moving if slot.fade else False
+        self.still = not slot.backdrop.moving and not fading
+
+    def rgb(self) -> bytes:
+        slot, strips = self.slot, self.strips
         strips.showing(slot.backdrop, slot.fade[0] if slot.fade else None)
         image = slot.backdrop.at(slot.t)
         if slot.fade is not None:
@@ -139,9 +147,10 @@ def painter(slot: Slot, strips: Strips) -> Callable[[], bytes]:
         row, whole = 3 * image.width, memoryview(pixels)  # slices of it are not copies
         return b"".join((whole[: top * row], strip, whole[top * row + len(strip) :]))
 
-    def paint() -> bytes:
+    def __call__(self) -> bytes:
         from narrate.video.planes import i420
 
+        slot, strips = self.slot, self.strips
         if slot.fade is None:
             strips.showing(slot.backdrop, None)
             if not slot.backdrop.moving:
@@ -152,6 +161,9 @@ def painter(slot: Slot, strips: Strips) -> Callable[[], bytes]:
             strips.showing(slot.backdrop, slot.fade[0])
             if (made := strips.faded(slot)) is not None:
                 return made
-        return i420(rgb(), strips.size)
+        return i420(self.rgb(), strips.size)
 
-    return paint
+
+def painter(slot: Slot, strips: Strips) -> Picture:
+    """A slot's picture for the encoder (see Picture)."""
+    return Picture(slot, strips)
