@@ -3,6 +3,7 @@ test_speak.py and test_render.py."""
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import tempfile
@@ -86,3 +87,36 @@ def decode_audio(video: Path, rate: int = 16000) -> np.ndarray:
     command = [ffmpeg_exe(), "-v", "error", "-i", str(video), "-ac", "1", "-ar", str(rate)]
     raw = subprocess.run([*command, "-f", "s16le", "-"], capture_output=True, check=True).stdout
     return np.frombuffer(raw, dtype="<i2")
+
+
+# `narrate render` as the command runs it (the speech worker forked first), in a fresh Python,
+# then which of the watched modules that process loaded.
+FRESH_RENDER = """
+import json, sys
+from narrate import cli
+from narrate.speech import worker
+
+watched = sys.argv[1].split(",")
+worker.start_early(sys.argv[2:])
+try:
+    code = cli.main(["render", *sys.argv[2:]])
+finally:
+    worker.stop_early()
+print(json.dumps({"code": code, "loaded": sorted(m for m in watched if m in sys.modules)}))
+"""
+
+
+def render_fresh(watched: str, *args: str, cwd: Path = ROOT) -> tuple[dict, str, str]:
+    """`narrate render ARGS` in a fresh Python: its outcome and the `watched` modules
+    (comma-separated) it loaded, the rest of what it printed, and its stderr."""
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", FRESH_RENDER, watched, *args],
+        capture_output=True, text=True, cwd=cwd,
+    )  # fmt: skip
+    lines = result.stdout.strip().splitlines()
+    if not lines:
+        return {"code": result.returncode, "loaded": []}, "", result.stderr
+    return json.loads(lines[-1]), "\n".join(lines[:-1]), result.stderr

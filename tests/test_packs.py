@@ -166,28 +166,10 @@ def test_few_still_pictures_are_converted_by_ffmpeg_many_here(tmp_path, monkeypa
     assert abs(frames["few"][0].mean() - frames["many"][0].mean()) <= 1.0
 
 
-EDIT = """
-import json, sys
-from narrate import cli
-from narrate.speech import worker
-
-worker.start_early(sys.argv[1:])
-try:
-    code = cli.main(["render", *sys.argv[1:]])
-finally:
-    worker.stop_early()
-print(json.dumps({"code": code, "loaded": sorted(m for m in ("numpy", "cv2") if m in sys.modules)}))
-"""
-
-
 def test_an_edit_of_one_sentence_needs_neither_numpy_nor_opencv_here(tmp_path) -> None:
     """`narrate render` after one sentence changed: its few pictures are converted by
     ffmpeg, and the sound's loudness is the worker's, so this process imports neither."""
-    import json
-    import subprocess
-    import sys
-
-    from tests.conftest import ROOT
+    from tests.conftest import render_fresh
 
     article = tmp_path / "a.txt"
     common = [str(article), "--size", "320x180", "--out", str(tmp_path / "out"), "-q",
@@ -195,8 +177,7 @@ def test_an_edit_of_one_sentence_needs_neither_numpy_nor_opencv_here(tmp_path) -
     runs = []
     for words in ("all week", "all month"):
         article.write_text(f"Bridge Report\n\nThe bridge opens on Monday. Crews worked {words}.\n")
-        done = subprocess.run([sys.executable, "-c", EDIT, *common], capture_output=True,
-                              text=True, cwd=ROOT)  # fmt: skip
-        assert done.returncode == 0, done.stderr
-        runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        found, _, stderr = render_fresh("numpy,cv2", *common)
+        assert found["code"] == 0, stderr
+        runs.append(found)
     assert runs[1] == {"code": 0, "loaded": []}

@@ -19,7 +19,7 @@ import pytest
 import srt
 
 from narrate.speech.piper import installed, phoneme_word_starts, word_marks
-from tests.conftest import ROOT, decode_audio
+from tests.conftest import ROOT, decode_audio, render_fresh
 from tests.test_sound import ebur128
 
 pytestmark = pytest.mark.skipif(not installed(), reason="piper-tts is not installed")
@@ -37,29 +37,10 @@ sandbags until the water turned.
 Engineers will inspect the bridge on Monday. The mayor thanked everyone who helped.
 """
 
-# `narrate render` as the command runs it (the worker forked first), then which engine
-# modules this process loaded.
-RENDER = """
-import json, sys
-from narrate import cli
-from narrate.speech import worker
-
-worker.start_early(sys.argv[1:])
-try:
-    code = cli.main(["render", *sys.argv[1:]])
-finally:
-    worker.stop_early()
-loaded = sorted(m for m in ("piper", "onnxruntime", "onnx") if m in sys.modules)
-print(json.dumps({"code": code, "loaded": loaded}))
-"""
-
 
 def narrate_render(*args: str, cwd: Path = ROOT) -> tuple[dict, str, str]:
-    result = subprocess.run(
-        [sys.executable, "-c", RENDER, *args], capture_output=True, text=True, cwd=cwd
-    )
-    lines = result.stdout.strip().splitlines()
-    return json.loads(lines[-1]), "\n".join(lines[:-1]), result.stderr
+    """`narrate render` in a fresh Python, and which engine modules that process loaded."""
+    return render_fresh("piper,onnxruntime,onnx", *args, cwd=cwd)
 
 
 @pytest.fixture(scope="module")
