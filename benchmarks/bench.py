@@ -134,7 +134,7 @@ def piper_cases(work: Path, article: Path, repeat: int) -> list[Run]:
     prepared = work / "piper-cache-prepared"
     script = out / slug / "script.json"
     # The voice is prepared on its first use (patched for word times, its decoder made 2-D,
-    # optimized, kept in the cache folder's voices/: about 4 s, once); `narrate doctor` does
+    # optimized, kept in the cache folder's voices/: about 3 s, once); `narrate doctor` does
     # it here, as a user's first render would. Piper alone's loading is not counted either.
     subprocess.run([sys.executable, "-m", "narrate", "doctor", "--cache-dir", str(prepared)],
                    cwd=ROOT, capture_output=True, check=True)  # fmt: skip
