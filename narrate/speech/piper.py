@@ -26,7 +26,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from narrate.errors import NarrateError
+from narrate.errors import NarrateError, one_line
+from narrate.limits import shorten
 
 if TYPE_CHECKING:  # pydantic is not needed to start loading the voice (worker.serve)
     from narrate.models import Voice, WordMark
@@ -242,9 +243,15 @@ def load_voice(
         source = aligned_model(model, config, None, version)
         if optimized is not None and keep_optimized(source, optimized):
             source = str(optimized)  # 0.15 s to load, where optimizing it again took 0.4
-    session = onnxruntime.InferenceSession(
-        source, sess_options=options, providers=["CPUExecutionProvider"]
-    )
+    try:
+        session = onnxruntime.InferenceSession(
+            source, sess_options=options, providers=["CPUExecutionProvider"]
+        )
+    except Exception as exc:  # noqa: BLE001 - a file that is not a model onnxruntime runs
+        raise NarrateError(f"{model}: not a Piper voice ({shorten(one_line(exc))})") from None
+    inputs = sorted(given.name for given in session.get_inputs())
+    if not {"input", "input_lengths", "scales"} <= set(inputs):
+        raise NarrateError(f"{model}: not a Piper voice (its inputs are {', '.join(inputs)})")
     return PiperVoice(config=PiperConfig.from_dict(config), session=session)
 
 
@@ -267,13 +274,15 @@ def keep_optimized(source: str | bytes, optimized: Path) -> bool:
 
     options = session_options(1)
     options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
+    part = optimized.with_name(f".{optimized.name}.{os.getpid()}.{threading.get_ident()}.part")
     try:
         optimized.parent.mkdir(parents=True, exist_ok=True)
-        part = optimized.with_name(f".{optimized.name}.{os.getpid()}.{threading.get_ident()}.part")
         options.optimized_model_filepath = str(part)
         onnxruntime.InferenceSession(source, options, providers=["CPUExecutionProvider"])
         part.replace(optimized)
-    except OSError:
+    except Exception:  # noqa: BLE001 - not written (the voice's own load says why, if it fails)
+        with contextlib.suppress(OSError):
+            part.unlink(missing_ok=True)
         return False
     return True
 
@@ -299,7 +308,10 @@ def aligned_model(
 
     from narrate.speech.voicegraph import flatten_decoder, voice_matches
 
-    loaded = onnx.load(str(model))
+    try:
+        loaded = onnx.load(str(model))
+    except Exception as exc:  # noqa: BLE001 - not an ONNX file
+        raise NarrateError(f"{model}: not a Piper voice ({shorten(one_line(exc))})") from None
     with contextlib.suppress(ValueError):  # patched already, or no such tensor: as it is
         add_alignment_output(loaded)
     patched: bytes = loaded.SerializeToString()
