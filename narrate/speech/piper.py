@@ -121,7 +121,7 @@ class PiperEngine:
     @property
     def streams(self) -> int:
         """Sentences the worker may have said at once."""
-        return max(1, min(STREAMS, os.cpu_count() or 1))
+        return cores(STREAMS)
 
     @property
     def version(self) -> str:
@@ -192,7 +192,12 @@ class PiperEngine:
 
 
 def wide_threads() -> int:
-    return max(1, min(THREADS, os.cpu_count() or 1))
+    return cores(THREADS)
+
+
+def cores(wanted: int) -> int:
+    """`wanted`, or as many cores as this machine has if fewer."""
+    return max(1, min(wanted, os.cpu_count() or 1))
 
 
 def checked_model(model: Path) -> Path:

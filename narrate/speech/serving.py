@@ -39,10 +39,10 @@ def serve(requests: int, answers: int) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # how the parent stops it
     work: dict[str, Callable[..., Any]] = {}
     failure: Exception | None = None
-    streams: dict[str, Any] = {}
+    side: Answering | None = None  # what comes after "use", for an engine with streams
 
     def use(name: str | None, model: Path | None, store: Path | None) -> object:
-        nonlocal failure
+        nonlocal failure, side
         if name != "piper":  # espeak-ng's worker as it always was: the clips first
             import narrate.speech.clips  # noqa: F401
         try:
@@ -53,7 +53,9 @@ def serve(requests: int, answers: int) -> None:
         from narrate.speech.clips import make_clip
 
         work.update(synthesize=engine.synthesize, make_clip=lambda *args: make_clip(engine, *args))
-        streams.update(n=getattr(engine, "streams", 1), engine=engine)
+        if (streams := getattr(engine, "streams", 1)) > 1:  # says sentences side by side
+            side = Answering(answers, streams, answer)  # answers from the next request on
+            engine.waiting = side.count_waiting  # type: ignore[attr-defined]
         return about(engine)
 
     def answer(kind: str, args: tuple[Any, ...]) -> bytes:
@@ -68,16 +70,12 @@ def serve(requests: int, answers: int) -> None:
             except Exception:  # noqa: BLE001 - an error that cannot be pickled: its words
                 return pickle.dumps((True, RuntimeError(f"{type(exc).__name__}: {exc}")))
 
-    side: Answering | None = None
     while (message := read_message(requests)) is not None:
         kind, args = pickle.loads(message)
         if side is not None:
             side.submit(kind, args)
-            continue
-        write_message(answers, answer(kind, args))
-        if work and streams.get("n", 1) > 1:  # an engine that says sentences side by side
-            side = Answering(answers, streams["n"], answer)
-            streams["engine"].waiting = side.count_waiting
+        else:
+            write_message(answers, answer(kind, args))
     if side is not None:
         side.close()
 
@@ -126,7 +124,8 @@ class Answering:
                 if not self.waiting:
                     return
                 last = self.waiting if len(self.waiting) <= self.LAST else self.waiting[:1]
-                _, kind, args, done = self.waiting.pop(last.index(max(last, key=first)))
+                longest = max(last, key=lambda item: item[0])
+                _, kind, args, done = self.waiting.pop(last.index(longest))
             try:
                 done.set_result(self.do(kind, args))
             except BaseException as exc:  # noqa: BLE001 - answered as a failure, never left out
@@ -147,10 +146,6 @@ class Answering:
         self.order.put(None)
         for thread in self.threads:
             thread.join()
-
-
-def first(item: tuple[Any, ...]) -> Any:
-    return item[0]
 
 
 def started(name: str | None, model: Path | None, store: Path | None) -> TTSEngine:

@@ -41,7 +41,8 @@ def flatten_decoder(model: Any) -> bool:
     known = made | weights.keys()
     outside = sorted({n for node in nodes for n in node.input if n and n not in known})
     ends = [node for node in nodes if node.op_type == "Tanh"]
-    used_after = {n for node in graph.node if node not in nodes for n in node.input} | {
+    inside = {id(node) for node in nodes}
+    used_after = {n for node in graph.node if id(node) not in inside for n in node.input} | {
         output.name for output in graph.output
     }
     if len(ends) != 1 or (made & used_after) != {ends[0].output[0]}:

@@ -33,7 +33,7 @@ from narrate.pictures.cards import card_for
 from narrate.pictures.framing import TRAVEL
 from narrate.pictures.theme import Theme
 from narrate.video.encode import Run, pack_for
-from narrate.video.painting import Strips, painter
+from narrate.video.painting import Picture, Strips
 
 # One pack with a moving photo is encoded at a time: its drawing and its encoder keep both
 # cores busy, and a second would hold another 1080p encoder and photo in memory.
@@ -293,5 +293,5 @@ def runs_of(pictures: list[Slot], theme: Theme, size: tuple[int, int]) -> list[R
         pictures_of_run = runs[-1].identity["pictures"]
         assert isinstance(pictures_of_run, list)
         pictures_of_run.append(slot.identity())
-        runs[-1].pictures.append(painter(slot, strips))
+        runs[-1].pictures.append(Picture(slot, strips))
     return runs

@@ -73,16 +73,13 @@ class Strips:
         top, strip = self.drawn(backdrop.image(), slot.cue)
         return with_rows(planes, backdrop.pixels(0.0), strip, top, self.size)
 
-    def faded(self, slot: Slot) -> bytes | None:
-        """A crossfade's picture from a still backdrop into a still one, with no caption,
-        blended as planes (Pillow's blend of the RGB took 17 ms at 1080p); None otherwise."""
+    def faded(self, slot: Slot) -> bytes:
+        """A crossfade's picture from a still backdrop into a still one, blended as planes
+        (Pillow's blend of the RGB took 17 ms at 1080p)."""
         from narrate.video.planes import blend, i420
 
-        if slot.fade is None or slot.cue is not None or slot.backdrop.moving:
-            return None
+        assert slot.fade is not None
         source, share = slot.fade
-        if source.moving:
-            return None
         into = self.planes(slot.backdrop)
         return blend(i420(source.pixels(0.0), self.size), into, share)
 
@@ -151,19 +148,11 @@ class Picture:
         from narrate.video.planes import i420
 
         slot, strips = self.slot, self.strips
-        if slot.fade is None:
-            strips.showing(slot.backdrop, None)
-            if not slot.backdrop.moving:
-                return strips.still(slot)
-            if (made := strips.moving(slot)) is not None:
-                return made
-        else:
-            strips.showing(slot.backdrop, slot.fade[0])
-            if (made := strips.faded(slot)) is not None:
-                return made
+        strips.showing(slot.backdrop, slot.fade[0] if slot.fade else None)
+        if self.still and slot.fade is None:
+            return strips.still(slot)
+        if self.still and slot.cue is None:
+            return strips.faded(slot)
+        if slot.fade is None and (made := strips.moving(slot)) is not None:
+            return made
         return i420(self.rgb(), strips.size)
-
-
-def painter(slot: Slot, strips: Strips) -> Picture:
-    """A slot's picture for the encoder (see Picture)."""
-    return Picture(slot, strips)
